@@ -1,0 +1,32 @@
+# Two commands for a fresh machine: `make sandbox` (try the bot offline) and `make test`.
+# Each installs what it needs into .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: sandbox test bench install chromium
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m bot compile-texts
+	touch $(STAMP)
+
+install: $(STAMP)
+
+sandbox: $(STAMP)
+	$(PY) -m bot sandbox $(ARGS)
+
+# The browser test drives Debian's Chromium; install it when missing and we are allowed to.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "chromium is missing: the browser test will be skipped"; }
+
+test: $(STAMP) chromium
+	$(PY) -m pytest $(ARGS)
+
+bench: $(STAMP)
+	$(PY) -m bench $(ARGS)

@@ -1,0 +1,1 @@
+"""Composition root: settings, dispatcher, middlewares, runners, workers and the sandbox."""

@@ -1,0 +1,143 @@
+"""Runtime configuration, read once at start from the environment and `.env`."""
+from __future__ import annotations
+
+import base64
+import binascii
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TELEGRAM_API_URL = "https://api.telegram.org"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/vote.sqlite3"
+
+
+def decode_key(text: str, *, name: str) -> bytes:
+    """Reads a 32-byte key written as 64 hex digits or as (url-safe) base64."""
+    text = text.strip()
+    raw: bytes | None = None
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        except (binascii.Error, ValueError):
+            raw = None
+    if raw is None or len(raw) != 32:
+        raise ValueError(f"{name} must be 32 random bytes as 64 hex digits or base64")
+    return raw
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr = SecretStr("")
+    bot_api_url: str = TELEGRAM_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str = ""
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    default_locale: Literal["ru", "en"] = "ru"
+    pii_hmac_key: SecretStr = SecretStr("")
+    pii_encryption_key: SecretStr = SecretStr("")
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value()
+        if token and (":" not in token or not token.split(":", 1)[0].isdigit()):
+            raise ValueError("must look like 123456:ABC-DEF (the token @BotFather gave)")
+        return value
+
+    @field_validator("bot_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// address")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be empty or a redis:// address")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            if not all(p.lstrip("-").isdigit() for p in parts):
+                raise ValueError("must be Telegram user ids separated by commas")
+            return [int(p) for p in parts]
+        return value
+
+    @field_validator("pii_hmac_key", "pii_encryption_key")
+    @classmethod
+    def _key(cls, value: SecretStr, info) -> SecretStr:
+        if value.get_secret_value():
+            decode_key(value.get_secret_value(), name=info.field_name.upper())
+        return value
+
+    @property
+    def uses_custom_api(self) -> bool:
+        return self.bot_api_url != TELEGRAM_API_URL
+
+    @property
+    def hmac_key(self) -> bytes:
+        return decode_key(self._required(self.pii_hmac_key, "PII_HMAC_KEY"), name="PII_HMAC_KEY")
+
+    @property
+    def encryption_key(self) -> bytes:
+        secret = self._required(self.pii_encryption_key, "PII_ENCRYPTION_KEY")
+        return decode_key(secret, name="PII_ENCRYPTION_KEY")
+
+    @staticmethod
+    def _required(value: SecretStr, name: str) -> str:
+        if not value.get_secret_value():
+            raise ConfigError(f"{name} is not set: generate one with `python -m bot keys`")
+        return value.get_secret_value()
+
+    def require(self, *names: str) -> None:
+        """Fails with a ConfigError naming the first required variable that is empty."""
+        for name in names:
+            value = getattr(self, name.lower())
+            text = value.get_secret_value() if isinstance(value, SecretStr) else value
+            if not text:
+                raise ConfigError(f"{name} is not set (see .env.example)")
+
+    def sqlite_path(self) -> Path | None:
+        prefix = "sqlite+aiosqlite:///"
+        if self.database_url.startswith(prefix):
+            return Path(self.database_url[len(prefix):])
+        return None
+
+
+class ConfigError(Exception):
+    """A configuration problem, reported to the operator in one line."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Reads the settings or raises ConfigError with one line naming the variable at fault."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message}") from None
+
+
+def fail(message: str) -> None:
+    """Stops the program with one clear line, never a traceback."""
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(2)

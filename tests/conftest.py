@@ -1,0 +1,8 @@
+"""Shared fixtures live in tests/plugins, one module per area, so areas evolve independently."""
+import pkgutil
+
+import tests.plugins
+
+pytest_plugins = [
+    f"tests.plugins.{module.name}" for module in pkgutil.iter_modules(tests.plugins.__path__)
+]
