@@ -1,0 +1,1 @@
+"""Demo data for the sandbox: registries made up deterministically, never real people."""

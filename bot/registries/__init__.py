@@ -1,0 +1,1 @@
+"""Adapters of the registry ports (verification/registries.py) to the agencies' services."""

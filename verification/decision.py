@@ -1,0 +1,319 @@
+"""The verdict on a ballot from the registries' answers: counted, rejected (with reasons) or pending.
+
+Rules, in the order they apply:
+1. Only the checks the poll's levels require count (`required_checks`); other answers are ignored.
+   A required answer that is missing counts as `unavailable`.
+2. Each definitive negative answer (`mismatch`, `unknown`) gives a reason: an unknown passport,
+   SNILS, FLS or document is rejected just like a wrong one — the registry has spoken, and
+   waiting would not change its answer; the resident can correct the data.
+3. The right to vote: an owner per Rosreestr (a matching property check, any share), or an owner
+   or social tenant per EIRC; "registered" alone is not enough. The same sources confirm identity
+   level 1 (full name + birth date). This is judged only once every source that could confirm the
+   right has answered, so a Rosreestr outage never turns into "no right to vote".
+4. Any reason → rejected at once, even while other registries are unavailable. A rejection can
+   never be overturned by a later answer (counting needs every check to match), so there is no
+   point in keeping the resident waiting; the evidence records which registries did not answer.
+5. Otherwise any unavailable registry → pending, with no reasons: it is retried, never rejected.
+6. Otherwise → counted.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+from verification.claim import BallotClaim
+from verification.levels import Levels
+from verification.refusal import N_
+from verification.registries import (
+    BIRTH_DATE, EIRC, FLAT, FLS, FULL_NAME, MVD, OWNER, PFR, REGISTRIES, ROLES, ROSREESTR, STATUS, TENANT,
+    EircRegistry, MvdRegistry, Outcome, PfrRegistry, RegistryAnswer, RosreestrRegistry, flat_people,
+)
+from verification.validators.names import normalise_name_key
+
+log = logging.getLogger(__name__)
+
+VOTING_ROLES = frozenset({OWNER, TENANT})
+_PERSON_FIELDS = frozenset({FULL_NAME, BIRTH_DATE})
+_EVIDENCE_FACTS = ("status", "share")  # facts that name nobody and may be kept as evidence
+
+
+class VerdictOutcome(str, Enum):
+    COUNTED = "counted"
+    REJECTED = "rejected"
+    PENDING = "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a ballot was not counted: a stable code, the English msgid and what to do next."""
+
+    code: str
+    message: str
+    advice: str
+    registry: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def render(self, gettext: Callable[[str], str] = lambda s: s) -> str:
+        return gettext(self.message).format(**self.params)
+
+    def render_advice(self, gettext: Callable[[str], str] = lambda s: s) -> str:
+        return gettext(self.advice).format(**self.params)
+
+
+APPEAL = N_("While the poll is open you can correct your data with /status and the ballot will "
+            "be checked again. If you think a registry is mistaken, contact the voting "
+            "information centre.")
+
+_REASONS = (
+    Reason("identity.mismatch",
+           N_("The full name and date of birth do not match any owner or resident of this flat "
+              "in the registries."),
+           N_("Check that your full name and date of birth are written exactly as in your "
+              "passport, and that the house and flat number are yours.")),
+    Reason("flat.unknown",
+           N_("The payments centre (EIRC) has no record of this flat in this house."),
+           N_("Check the house address and the flat number against your single payment "
+              "document (EPD)."), EIRC),
+    Reason("flat.no_right_to_vote",
+           N_("The registries show you as registered in this flat, but not as its owner or "
+              "social tenant; only they vote for a flat."),
+           N_("If you own the flat or rent it from the city under a social tenancy agreement, "
+              "the registries do not show it yet: bring your documents to the voting "
+              "information centre.")),
+    Reason("passport.invalid",
+           N_("The Ministry of Internal Affairs (MVD) lists this passport as no longer valid."),
+           N_("If you have been issued a new passport, enter its series and number."), MVD),
+    Reason("passport.not_this_person",
+           N_("This passport is registered to another person: the full name or date of birth "
+              "does not match it."),
+           N_("Check the passport series and number, your full name and date of birth against "
+              "your passport."), MVD),
+    Reason("passport.unknown",
+           N_("The Ministry of Internal Affairs (MVD) has no record of a passport with this "
+              "series and number."),
+           N_("Check the series and number against your passport: 4 digits of the series and "
+              "6 of the number."), MVD),
+    Reason("snils.not_this_person",
+           N_("According to the Pension Fund, this SNILS belongs to another person."),
+           N_("Copy the number from your own SNILS card and check your full name and date of "
+              "birth."), PFR),
+    Reason("snils.unknown",
+           N_("The Pension Fund has no record of this SNILS."),
+           N_("Copy the number from your SNILS card or from your Gosuslugi profile."), PFR),
+    Reason("fls.not_this_flat",
+           N_("According to the payments centre (EIRC), this payer number (FLS) belongs to "
+              "another flat."),
+           N_("Take the payer number from the single payment document (EPD) of this very flat "
+              "and check the flat number."), EIRC),
+    Reason("fls.unknown",
+           N_("The payments centre (EIRC) has no account with this payer number (FLS)."),
+           N_("Copy the 10-digit payer number from the top of your single payment document "
+              "(EPD)."), EIRC),
+    Reason("property.not_this_flat",
+           N_("According to Rosreestr, this property document is for another flat."),
+           N_("Enter the document for this flat — its cadastral number or your ownership "
+              "certificate — and check the flat number."), ROSREESTR),
+    Reason("property.not_this_person",
+           N_("Rosreestr does not list you among the owners under this property document."),
+           N_("Check your full name and date of birth. If the flat was bought or inherited "
+              "recently, the register may not show it yet: contact the voting information "
+              "centre."), ROSREESTR),
+    Reason("property.unknown",
+           N_("Rosreestr has no record of this property document."),
+           N_("Copy the cadastral number of the flat or the series and number of the "
+              "certificate exactly as printed."), ROSREESTR),
+)
+REASONS: Mapping[str, Reason] = {reason.code: reason for reason in _REASONS}
+
+
+def reason(code: str) -> Reason:
+    """The reason behind a stored code, so a verdict can be rendered again later."""
+    return REASONS[code]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What one registry said, without anybody's personal data: fit to keep with the ballot."""
+
+    registry: str
+    outcome: Outcome
+    fields: tuple[str, ...] = ()
+    detail: Mapping[str, str] = field(default_factory=dict)
+    checked_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    outcome: VerdictOutcome
+    reasons: tuple[Reason, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+
+    @property
+    def reason_codes(self) -> tuple[str, ...]:
+        return tuple(r.code for r in self.reasons)
+
+    @property
+    def waiting_for(self) -> tuple[str, ...]:
+        """Registries that have not answered yet: the ones to ask again."""
+        return tuple(e.registry for e in self.evidence if e.outcome is Outcome.UNAVAILABLE)
+
+    def explain(self, gettext: Callable[[str], str] = lambda s: s) -> str:
+        """Each reason with its advice, then how to appeal; empty unless rejected."""
+        if self.outcome is not VerdictOutcome.REJECTED:
+            return ""
+        lines = [f"• {r.render(gettext)}\n  {r.render_advice(gettext)}" for r in self.reasons]
+        return "\n".join([*lines, "", gettext(APPEAL)])
+
+
+def required_checks(levels: Levels) -> tuple[str, ...]:
+    """The registries a poll's levels need, in a stable order.
+
+    EIRC is always asked: with apartment level 1+ it confirms the FLS, and at every level it is
+    where the flat's owners, tenants and registered people — identity level 1 — are found.
+    """
+    needed = {EIRC}
+    if levels.identity >= 2:
+        needed.add(MVD)
+    if levels.identity >= 3:
+        needed.add(PFR)
+    if levels.apartment >= 2:
+        needed.add(ROSREESTR)
+    return tuple(name for name in REGISTRIES if name in needed)
+
+
+def _answer_reasons(claim: BallotClaim, registry: str, answer: RegistryAnswer) -> list[str]:
+    """Codes of the reasons a single definitive negative answer gives."""
+    outcome, fields = answer.outcome, set(answer.fields)
+    if outcome is Outcome.UNKNOWN:
+        if registry == EIRC:
+            return ["fls.unknown" if claim.fls else "flat.unknown"]
+        return [{MVD: "passport.unknown", PFR: "snils.unknown",
+                 ROSREESTR: "property.unknown"}[registry]]
+    if outcome is not Outcome.MISMATCH:
+        return []
+    if registry == EIRC:
+        return ["fls.not_this_flat" if claim.fls else "flat.unknown"]
+    if registry == MVD:
+        codes = ["passport.invalid"] if STATUS in fields else []
+        if fields & _PERSON_FIELDS or not codes:
+            codes.append("passport.not_this_person")
+        return codes
+    if registry == PFR:
+        return ["snils.not_this_person"]
+    if {FLAT, FLS, "unom"} & fields:
+        return ["property.not_this_flat"]
+    return ["property.not_this_person"]
+
+
+def _flat_role(claim: BallotClaim, eirc: RegistryAnswer) -> str | None:
+    """The claimed person's role in the flat per EIRC, or None if EIRC does not list them."""
+    wanted = normalise_name_key(claim.full_name_key)  # idempotent: a key typed loosely still meets
+    for person in flat_people(eirc):
+        if normalise_name_key(person.name_key) == wanted and person.birth_date == claim.birth_date:
+            return person.role
+    return None
+
+
+def _right_to_vote(claim: BallotClaim, answers: Mapping[str, RegistryAnswer],
+                   required: tuple[str, ...]) -> tuple[list[str], str | None]:
+    """Reasons about identity and the right to vote, and the EIRC role found (for evidence)."""
+    eirc = answers[EIRC]
+    role = _flat_role(claim, eirc) if eirc.outcome is Outcome.MATCH else None
+    if ROSREESTR in required:
+        rosreestr = answers[ROSREESTR]
+        if rosreestr.outcome is Outcome.MATCH:
+            return [], role  # an owner of this flat by name and birth date: identity and right
+        if rosreestr.outcome is Outcome.UNAVAILABLE:
+            return [], role  # Rosreestr may yet confirm ownership
+    if eirc.outcome is not Outcome.MATCH:
+        return [], role  # an EIRC refusal already gave its reason, or EIRC has not answered
+    if role is None:
+        return ["identity.mismatch"], role
+    if role not in VOTING_ROLES:
+        return ["flat.no_right_to_vote"], role
+    return [], role
+
+
+def _evidence(registry: str, answer: RegistryAnswer, role: str | None) -> Evidence:
+    detail = {key: str(answer.facts[key]) for key in _EVIDENCE_FACTS if key in answer.facts}
+    if registry == EIRC and answer.outcome is Outcome.MATCH:
+        # only a known role word is kept: whatever else an agency sent may name someone
+        detail["role"] = role if role in ROLES else ("other" if role else "none")
+    return Evidence(registry, answer.outcome, tuple(answer.fields), detail,
+                    answer.checked_at)
+
+
+def decide(claim: BallotClaim, answers: Mapping[str, RegistryAnswer]) -> Verdict:
+    """The verdict on a claim from the registries' answers (see the rules above)."""
+    required = required_checks(claim.levels)
+    relevant = {name: answers.get(name) or RegistryAnswer.unavailable(name) for name in required}
+    codes: list[str] = []
+    for name in required:
+        codes.extend(_answer_reasons(claim, name, relevant[name]))
+    right_codes, role = _right_to_vote(claim, relevant, required)
+    codes.extend(right_codes)
+    evidence = tuple(_evidence(name, relevant[name], role) for name in required)
+    if codes:
+        unique = tuple(REASONS[code] for code in dict.fromkeys(codes))
+        return Verdict(VerdictOutcome.REJECTED, unique, evidence)
+    if any(not a.outcome.is_definitive for a in relevant.values()):
+        return Verdict(VerdictOutcome.PENDING, (), evidence)
+    return Verdict(VerdictOutcome.COUNTED, (), evidence)
+
+
+@dataclass(frozen=True, slots=True)
+class Registries:
+    """The four registry ports together, as the verification worker uses them."""
+
+    eirc: EircRegistry
+    mvd: MvdRegistry
+    pfr: PfrRegistry
+    rosreestr: RosreestrRegistry
+
+
+def _identifier(claim: BallotClaim, name: str) -> str | None:
+    return {MVD: claim.passport, PFR: claim.snils, ROSREESTR: claim.property_document}.get(name)
+
+
+def _ask(claim: BallotClaim, registries: Registries, name: str) -> Awaitable[RegistryAnswer]:
+    key, born = claim.full_name_key, claim.birth_date
+    if name == EIRC:
+        return registries.eirc.lookup_flat(claim.unom, claim.flat, claim.fls)
+    value = _identifier(claim, name)
+    assert value is not None  # collect_answers checks this before asking anyone
+    if name == MVD:
+        return registries.mvd.check_passport(value, key, born)
+    if name == PFR:
+        return registries.pfr.check_snils(value, key, born)
+    return registries.rosreestr.check_property(value, claim.unom, claim.flat, key, born)
+
+
+async def collect_answers(claim: BallotClaim, registries: Registries,
+                          previous: Mapping[str, RegistryAnswer] | None = None,
+                          ) -> dict[str, RegistryAnswer]:
+    """Asks, concurrently, every required registry that has not answered definitively yet.
+
+    Definitive answers from `previous` are kept, so a retry only asks the registries that were
+    unavailable. A port that raises despite its contract counts as unavailable.
+    """
+    previous = previous or {}
+    answers = {name: previous[name] for name in required_checks(claim.levels)
+               if name in previous and previous[name].outcome.is_definitive}
+    to_ask = [name for name in required_checks(claim.levels) if name not in answers]
+    lacking = [name for name in to_ask if name != EIRC and _identifier(claim, name) is None]
+    if lacking or (claim.levels.apartment >= 1 and claim.fls is None):
+        raise ValueError(f"the claim lacks what its levels require ({', '.join(lacking) or 'fls'})")
+    calls = [_ask(claim, registries, name) for name in to_ask]
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for name, result in zip(to_ask, results):
+        if isinstance(result, RegistryAnswer):
+            answers[name] = result
+        else:
+            # only the type: an exception's text may carry the identifiers that were sent
+            log.error("registry %s failed with %s", name, type(result).__name__)
+            answers[name] = RegistryAnswer.unavailable(name)
+    return answers
