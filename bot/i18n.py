@@ -51,14 +51,15 @@ def load_translations(path: Path = LOCALES_DIR) -> dict[str, gettext.GNUTranslat
     return merged
 
 
-class Catalogues(I18n):
-    """aiogram's I18n over every domain of the product instead of a single one."""
+def catalogues(path: Path = LOCALES_DIR, default_locale: str = DEFAULT_LANGUAGE) -> I18n:
+    """aiogram's I18n over every domain of the product instead of a single one.
 
-    def __init__(self, path: Path = LOCALES_DIR, default_locale: str = DEFAULT_LANGUAGE) -> None:
-        super().__init__(path=path, default_locale=default_locale, domain="*")
-
-    def find_locales(self) -> dict[str, gettext.GNUTranslations]:
-        return load_translations(self.path)
+    Not a subclass: aiogram finds the current I18n through a context variable of the I18n class
+    itself, which a subclass would not share.
+    """
+    i18n = I18n(path=path, default_locale=default_locale, domain="*")
+    i18n.locales = load_translations(path)
+    return i18n
 
 
 @lru_cache(maxsize=None)

@@ -1,0 +1,76 @@
+"""The sandbox's world: a migrated database, the 2017 houses, an open demo poll, demo keys."""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from bot.settings import Settings
+from storage.database import create_engine, create_session_factory
+from storage.house_import import import_houses
+from storage.migrate import upgrade
+from storage.repositories import HouseRepository, PollRepository
+
+ROOT = Path(__file__).resolve().parents[2]
+HOUSES_CSV = ROOT / "data" / "renovation-2017" / "houses.csv"
+DEMO_POLL_TITLE = "Программа реновации жилищного фонда"
+DEMO_POLL_QUESTION = "Включить наш дом в программу реновации?"
+
+
+@dataclass(frozen=True)
+class DemoWorld:
+    houses: int
+    poll_id: int
+    poll_created: bool
+
+
+def sandbox_settings(settings: Settings, var_dir: Path = ROOT / "var") -> Settings:
+    """Settings with PII keys: the configured ones, else keys kept for the sandbox under var/."""
+    if settings.pii_hmac_key.get_secret_value() and settings.pii_encryption_key.get_secret_value():
+        return settings
+    path = var_dir / "sandbox-keys.json"
+    if path.exists():
+        keys = json.loads(path.read_text(encoding="utf-8"))
+    else:
+        var_dir.mkdir(parents=True, exist_ok=True)
+        keys = {"pii_hmac_key": secrets.token_hex(32), "pii_encryption_key": secrets.token_hex(32)}
+        path.write_text(json.dumps(keys), encoding="utf-8")
+        os.chmod(path, 0o600)
+    return settings.model_copy(update={"pii_hmac_key": keys["pii_hmac_key"],
+                                       "pii_encryption_key": keys["pii_encryption_key"]})
+
+
+def reset_database(settings: Settings) -> None:
+    """Removes the sandbox's SQLite file (and its WAL companions) so it starts empty."""
+    path = settings.sqlite_path()
+    if path is None:
+        raise ValueError("--reset only empties the embedded SQLite database")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+async def prepare_world(settings: Settings, *, now: datetime | None = None) -> DemoWorld:
+    now = now or datetime.now(timezone.utc)
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_session_factory(engine).begin() as session:
+            houses = HouseRepository(session)
+            if await houses.count() == 0:
+                await import_houses(session, HOUSES_CSV)
+            count = await houses.count()
+            polls = PollRepository(session)
+            existing = [p for p in await polls.list() if p.accepts_ballots_at(now)]
+            if existing:
+                return DemoWorld(count, existing[0].id, False)
+            poll = await polls.create(
+                title=DEMO_POLL_TITLE, question=DEMO_POLL_QUESTION,
+                opens_at=now - timedelta(minutes=1), closes_at=now + timedelta(days=60),
+            )
+            await polls.open(poll.id, now=now)
+            return DemoWorld(count, poll.id, True)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,55 @@
+"""The one place that builds the Dispatcher; polling, webhook and the sandbox all share it."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiogram import Dispatcher
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+import handlers
+from bot.i18n import catalogues
+from bot.middlewares import DatabaseSession, ResidentContext, ResidentLocale
+from services.address_book import AddressBook
+from storage.pii import PiiVault
+
+# an unfinished dialogue is kept this long in Redis; its answers are sealed anyway
+DIALOGUE_TTL = timedelta(days=2)
+
+
+def create_fsm(redis: Redis | None, prefix: str = "fsm") -> tuple[BaseStorage, BaseEventIsolation]:
+    """In-memory state by default; Redis state with expiry when Redis is configured."""
+    if redis is None:
+        return MemoryStorage(), SimpleEventIsolation()
+    storage = RedisStorage(
+        redis,
+        key_builder=DefaultKeyBuilder(prefix=prefix, with_bot_id=True, with_destiny=True),
+        state_ttl=DIALOGUE_TTL,
+        data_ttl=DIALOGUE_TTL,
+    )
+    return storage, storage.create_isolation()
+
+
+def create_dispatcher(
+    *,
+    session_factory: async_sessionmaker[AsyncSession],
+    vault: PiiVault,
+    address_book: AddressBook,
+    default_locale: str = "ru",
+    redis: Redis | None = None,
+    fsm_prefix: str = "fsm",
+) -> Dispatcher:
+    storage, isolation = create_fsm(redis, fsm_prefix)
+    # events isolation: a double tap on "vote" is handled one tap after the other, never twice at once
+    dispatcher = Dispatcher(
+        storage=storage, events_isolation=isolation, vault=vault, address_book=address_book,
+    )
+    dispatcher.update.outer_middleware(DatabaseSession(session_factory))
+    for observer in (dispatcher.message, dispatcher.callback_query):
+        observer.outer_middleware(ResidentContext())
+    ResidentLocale(catalogues(default_locale=default_locale)).setup(dispatcher)
+    dispatcher.include_routers(*handlers.routers())
+    return dispatcher

@@ -1,0 +1,26 @@
+"""The commands menu, in Russian by default and in English for English-speaking residents."""
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.types import BotCommand
+
+from bot.i18n import translator
+from verification.refusal import N_
+
+COMMANDS = (
+    ("start", N_("Vote")),
+    ("status", N_("My ballots and their status")),
+    ("language", N_("Language")),
+    ("help", N_("How to vote")),
+    ("cancel", N_("Stop the current step")),
+)
+
+
+def commands(language: str) -> list[BotCommand]:
+    _ = translator(language)
+    return [BotCommand(command=name, description=_(description)) for name, description in COMMANDS]
+
+
+async def set_commands(bot: Bot) -> None:
+    await bot.set_my_commands(commands("ru"))
+    await bot.set_my_commands(commands("en"), language_code="en")

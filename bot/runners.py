@@ -1,0 +1,84 @@
+"""Runners: the bot on long polling, against Telegram or any Bot API server (the sandbox too)."""
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.dispatcher import create_dispatcher
+from bot.menu import set_commands
+from bot.settings import TELEGRAM_API_URL, Settings
+from services.address_book import AddressBook
+from storage.database import create_engine, create_session_factory
+from storage.pii import PiiVault
+from storage.repositories import HouseRepository
+from verification.address import HouseEntry
+
+log = logging.getLogger(__name__)
+
+
+def create_bot(token: str, api_url: str = TELEGRAM_API_URL) -> Bot:
+    session = None
+    if api_url != TELEGRAM_API_URL:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+async def houses_of_poll(session: AsyncSession, poll_id: int) -> list[HouseEntry]:
+    """The entries of a poll's address index; poll id 0 means every known house."""
+    houses = HouseRepository(session)
+    rows = await (houses.for_poll(poll_id) if poll_id else houses.all())
+    return [HouseEntry(h.id, h.address, h.district or "") for h in rows]
+
+
+@dataclass
+class Application:
+    """Everything one bot process holds: database, optional Redis, bot and dispatcher."""
+
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    vault: PiiVault
+    bot: Bot
+    dispatcher: Dispatcher
+    redis: Redis | None
+
+
+@asynccontextmanager
+async def application(settings: Settings, *, token: str | None = None, api_url: str | None = None,
+                      engine: AsyncEngine | None = None, fsm_prefix: str = "fsm") -> AsyncIterator[Application]:
+    """Builds the process's parts; an `engine` given by the caller stays the caller's to dispose."""
+    own_engine = engine is None
+    engine = engine or create_engine(settings.database_url)
+    session_factory = create_session_factory(engine)
+    vault = PiiVault(settings.hmac_key, settings.encryption_key)
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    bot = create_bot(token or settings.bot_token.get_secret_value(), api_url or settings.bot_api_url)
+    dispatcher = create_dispatcher(
+        session_factory=session_factory, vault=vault, address_book=AddressBook(houses_of_poll),
+        default_locale=settings.default_locale, redis=redis, fsm_prefix=fsm_prefix,
+    )
+    dispatcher.startup.register(set_commands)
+    try:
+        yield Application(engine, session_factory, vault, bot, dispatcher, redis)
+    finally:
+        await bot.session.close()
+        await dispatcher.storage.close()
+        if redis is not None:
+            await redis.aclose()
+        if own_engine:
+            await engine.dispose()
+
+
+async def run_polling(settings: Settings, *, token: str | None = None, api_url: str | None = None) -> None:
+    async with application(settings, token=token, api_url=api_url) as app:
+        log.info("bot is polling %s", api_url or settings.bot_api_url)
+        await app.dispatcher.start_polling(app.bot, handle_signals=False)

@@ -1,0 +1,72 @@
+"""Finding the resident's house among the houses of the vote."""
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.chat_action import ChatActionSender
+
+from handlers import flow, views
+from handlers.callbacks import HouseCb, NavCb, PageCb
+from handlers.states import Vote
+from services.address_book import AddressBook
+from services.polls import PollBoard
+from verification.levels import Field
+
+
+async def address_typed(message: Message, state: FSMContext, bot: Bot, session,
+                        address_book: AddressBook) -> None:
+    poll_id = (await state.get_data())["poll_id"]
+    async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
+        outcome = await address_book.search(session, poll_id, message.text[:200])
+    await state.update_data(query=message.text[:200], page=0)
+    await state.set_state(Vote.picking_house if outcome.matches else Vote.address)
+    text, markup = views.search_results(outcome, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+async def page_turned(query: CallbackQuery, callback_data: PageCb, state: FSMContext, session,
+                      address_book: AddressBook) -> None:
+    data = await state.get_data()
+    outcome = await address_book.search(session, data["poll_id"], data.get("query", ""))
+    await state.update_data(page=callback_data.page)
+    text, markup = views.search_results(outcome, callback_data.page)
+    await query.answer()
+    await query.message.edit_text(text, reply_markup=markup)
+
+
+async def search_again(query: CallbackQuery, state: FSMContext, session) -> None:
+    poll = await PollBoard(session).get((await state.get_data())["poll_id"])
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await flow.ask_address(query.message, state, poll)
+
+
+async def house_chosen(query: CallbackQuery, callback_data: HouseCb, state: FSMContext, session,
+                       address_book: AddressBook, vault) -> None:
+    data = await state.get_data()
+    poll = await PollBoard(session).get(data["poll_id"])
+    index = await address_book.index(session, poll.id)
+    if callback_data.house_id not in index:
+        await query.answer(views.out_of_date(), show_alert=True)
+        return
+    await query.answer()
+    address = next(b.text for row in query.message.reply_markup.inline_keyboard for b in row
+                   if b.callback_data == callback_data.pack())
+    await query.message.edit_text(views.chosen_house(address))
+    draft = await flow.load_draft(state, vault)
+    if data.get("house_id") != callback_data.house_id:
+        draft.values.pop(Field.FLAT.value, None)  # a flat number belongs to its house
+        await flow.save_draft(state, vault, draft)
+    await state.update_data(house_id=callback_data.house_id, address=address)
+    await flow.continue_or_review(query.message, state, poll, vault)
+
+
+def create_router() -> Router:
+    router = Router(name="address")
+    router.message.register(address_typed, Vote.address, F.text & ~F.text.startswith("/"))
+    router.message.register(address_typed, Vote.picking_house, F.text & ~F.text.startswith("/"))
+    router.callback_query.register(page_turned, Vote.picking_house, PageCb.filter())
+    router.callback_query.register(search_again, Vote.picking_house, NavCb.filter(F.action == "search"))
+    router.callback_query.register(house_chosen, Vote.picking_house, HouseCb.filter())
+    return router

@@ -1,0 +1,64 @@
+"""Personal and apartment data, one field per message, each checked at once."""
+from __future__ import annotations
+
+from datetime import date
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from handlers import flow, views
+from handlers.callbacks import NavCb
+from handlers.states import Vote
+from services.polls import PollBoard
+from verification.levels import Field
+from verification.refusal import Refusal
+from verification.validators import validate
+
+
+async def answer_given(message: Message, state: FSMContext, session, vault) -> None:
+    data = await state.get_data()
+    item = Field(data["field"])
+    poll = await PollBoard(session).get(data["poll_id"])
+    if item in views.PERSONAL:
+        # a phone left unlocked must not show a passport number
+        try:
+            await message.delete()
+        except TelegramBadRequest:
+            pass
+    verdict = validate(item, message.text, today=date.today(), min_age=poll.min_age)
+    if isinstance(verdict, Refusal):
+        await message.answer(views.refused(verdict))
+        await flow.ask(message, state, item, editing=data.get("editing", False))
+        return
+    draft = await flow.load_draft(state, vault)
+    draft.put(item, verdict.value)
+    await flow.save_draft(state, vault, draft)
+    if data.get("editing"):
+        await flow.show_review(message, state, poll, draft)
+    else:
+        await flow.continue_or_review(message, state, poll, vault)
+
+
+async def step_back(query: CallbackQuery, state: FSMContext, session, vault) -> None:
+    data = await state.get_data()
+    poll = await PollBoard(session).get(data["poll_id"])
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    draft = await flow.load_draft(state, vault)
+    if data.get("editing"):
+        await flow.show_review(query.message, state, poll, draft)
+        return
+    previous = draft.previous(flow.levels_of(poll), Field(data["field"]))
+    if previous is None:
+        await flow.ask_address(query.message, state, poll)
+    else:
+        await flow.ask(query.message, state, previous)
+
+
+def create_router() -> Router:
+    router = Router(name="entry")
+    router.message.register(answer_given, Vote.entering, F.text & ~F.text.startswith("/"))
+    router.callback_query.register(step_back, Vote.entering, NavCb.filter(F.action == "back"))
+    return router

@@ -1,0 +1,71 @@
+"""Greeting, consent to personal-data processing, help and language."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+
+from handlers import views
+from handlers.callbacks import ConsentCb, LanguageCb
+from handlers.polls import show_polls
+from handlers.states import Vote
+from storage.repositories import ResidentRepository
+
+
+async def start(message: Message, state: FSMContext, session, resident, vault) -> None:
+    await message.answer(views.greeting(message.from_user.first_name))
+    if resident is None or resident.consent_at is None:
+        await state.set_state(Vote.consent)
+        text, markup = views.consent()
+        await message.answer(text, reply_markup=markup)
+        return
+    await show_polls(message, state, session, resident, vault)
+
+
+async def consent(query: CallbackQuery, callback_data: ConsentCb, state: FSMContext, session,
+                  i18n: I18n, vault) -> None:
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    if not callback_data.agree:
+        await state.clear()
+        await query.message.answer(views.declined())
+        return
+    residents = ResidentRepository(session)
+    resident = await residents.get_or_create(query.from_user.id, i18n.current_locale)
+    await residents.record_consent(resident, datetime.now(timezone.utc))
+    await session.commit()
+    await show_polls(query.message, state, session, resident, vault)
+
+
+async def help_command(message: Message) -> None:
+    await message.answer(views.help_text())
+
+
+async def language_command(message: Message) -> None:
+    text, markup = views.languages()
+    await message.answer(text, reply_markup=markup)
+
+
+async def language_chosen(query: CallbackQuery, callback_data: LanguageCb, state: FSMContext,
+                          session, resident, i18n: I18n) -> None:
+    if resident is not None:
+        await ResidentRepository(session).set_language(resident, callback_data.code)
+        await session.commit()
+    await state.update_data(language=callback_data.code)
+    with i18n.use_locale(callback_data.code):
+        await query.answer()
+        await query.message.edit_text(views.help_text())
+
+
+def create_router() -> Router:
+    router = Router(name="start")
+    router.message.register(start, CommandStart())
+    router.callback_query.register(consent, Vote.consent, ConsentCb.filter())
+    router.message.register(help_command, Command("help"))
+    router.message.register(language_command, Command("language"))
+    router.callback_query.register(language_chosen, LanguageCb.filter(F.code.in_({"ru", "en"})))
+    return router

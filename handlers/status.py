@@ -1,0 +1,37 @@
+"""/status and /cancel: available at every step."""
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from handlers import views
+from handlers.callbacks import NavCb
+from services.ballots import BallotBox
+
+
+async def status(message: Message, session, resident, vault) -> None:
+    receipts = await BallotBox(session, vault).receipts(resident) if resident else []
+    await message.answer(views.status(receipts))
+
+
+async def cancel(message: Message, state: FSMContext) -> None:
+    # the answers stay (sealed) so that /start can pick up where the resident stopped
+    await state.set_state(None)
+    await message.answer(views.cancelled())
+
+
+async def cancel_button(query: CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(None)
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await query.message.answer(views.cancelled())
+
+
+def create_router() -> Router:
+    router = Router(name="status")
+    router.message.register(status, Command("status"))
+    router.message.register(cancel, Command("cancel"))
+    router.callback_query.register(cancel_button, NavCb.filter(F.action == "cancel"))
+    return router

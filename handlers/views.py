@@ -1,0 +1,303 @@
+"""Screens of the dialogue: text and keyboard for each, all texts from the catalogues."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from handlers.callbacks import BallotCb, ChoiceCb, ConsentCb, EditCb, HouseCb, LanguageCb, NavCb, PageCb, PollCb
+from services.address_book import SearchOutcome
+from services.ballots import Receipt
+from services.drafts import Draft
+from verification.levels import Field, Levels
+from verification.masks import mask
+from verification.refusal import Refusal
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+PAGE_SIZE = 5
+PERSONAL = {Field.FULL_NAME, Field.BIRTH_DATE, Field.PASSPORT, Field.SNILS, Field.FLS,
+            Field.PROPERTY_DOCUMENT}
+Screen = tuple[str, InlineKeyboardMarkup | None]
+
+
+def when(moment: datetime | None) -> str:
+    return moment.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M") if moment else "—"
+
+
+def label(item: Field) -> str:
+    return {
+        Field.FLAT: _("Flat"),
+        Field.FULL_NAME: _("Full name"),
+        Field.BIRTH_DATE: _("Date of birth"),
+        Field.PASSPORT: _("Passport"),
+        Field.SNILS: _("SNILS"),
+        Field.FLS: _("FLS (payer number)"),
+        Field.PROPERTY_DOCUMENT: _("Property document"),
+    }[item]
+
+
+def choice_text(choice: str) -> str:
+    return _("YES") if choice == "yes" else _("NO")
+
+
+def status_text(status: str) -> str:
+    return {
+        "pending": _("⏳ pending verification"),
+        "counted": _("✅ counted"),
+        "rejected": _("❌ not counted"),
+    }.get(status, status)
+
+
+def _nav(builder: InlineKeyboardBuilder, *, back: bool = True) -> None:
+    if back:
+        builder.button(text=_("◀ Back"), callback_data=NavCb(action="back"))
+    builder.button(text=_("✖ Cancel"), callback_data=NavCb(action="cancel"))
+
+
+def greeting(first_name: str) -> str:
+    return _(
+        "Hello, {name}!\n\nHere the residents of a house vote on decisions about their own house. "
+        "Find your house, confirm who you are, vote YES or NO and get a receipt. Your ballot is "
+        "counted after your data is checked against the city registries, and I will tell you the result."
+    ).format(name=escape(first_name))
+
+
+def consent() -> Screen:
+    text = _(
+        "<b>Consent to the processing of personal data</b>\n\n"
+        "To make sure that only residents vote, and each flat once, I will ask for:\n"
+        "• your full name and date of birth;\n• passport series and number;\n• SNILS;\n"
+        "• your flat number, FLS (payer number) and property-rights document.\n\n"
+        "Why: to check your right to vote against the registries — EIRC (address and FLS), "
+        "MVD (passport), the Pension Fund (SNILS) and Rosreestr (property).\n"
+        "How it is kept: identifiers only as keyed hashes; everything else encrypted. "
+        "Messages with your data are deleted from this chat as soon as I have read them.\n"
+        "How long: until the results of the vote are final, then the personal data is erased; "
+        "the ballot itself stays, without your data.\n\nDo you agree?"
+    )
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("✅ I agree"), callback_data=ConsentCb(agree=True))
+    builder.button(text=_("Decline"), callback_data=ConsentCb(agree=False))
+    builder.adjust(2)
+    return text, builder.as_markup()
+
+
+def declined() -> str:
+    return _("Understood. I have stored nothing about you. If you change your mind, send /start.")
+
+
+def languages() -> Screen:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Русский", callback_data=LanguageCb(code="ru"))
+    builder.button(text="English", callback_data=LanguageCb(code="en"))
+    return _("Choose the language:"), builder.as_markup()
+
+
+def help_text() -> str:
+    return _(
+        "How to vote:\n1. /start — choose the vote and find your house.\n"
+        "2. Enter your data: one answer per message; I check each one at once.\n"
+        "3. Check everything, vote YES or NO and keep your receipt.\n"
+        "4. I will tell you when the registries have confirmed your vote.\n\n"
+        "/status — your ballots and their status\n/language — change the language\n"
+        "/cancel — stop the current step (your answers are kept)\n/help — this help"
+    )
+
+
+def polls_menu(polls: list, upcoming: list) -> Screen:
+    if not polls:
+        lines = [_("There is no open vote right now.")]
+        lines += [_("«{title}» opens on {opens}.").format(title=escape(p.title), opens=when(p.opens_at))
+                  for p in upcoming]
+        return "\n".join(lines), None
+    builder = InlineKeyboardBuilder()
+    for poll in polls:
+        builder.button(text=poll.title, callback_data=PollCb(poll_id=poll.id))
+    builder.adjust(1)
+    return _("Choose the vote:"), builder.as_markup()
+
+
+def poll_unavailable(poll) -> str:
+    if poll.state == "closed":
+        return _("The vote «{title}» is closed since {closes}.").format(
+            title=escape(poll.title), closes=when(poll.closes_at))
+    return _("The vote «{title}» is not open yet: it opens on {opens}.").format(
+        title=escape(poll.title), opens=when(poll.opens_at))
+
+
+def already_voted(poll, receipts: list[Receipt]) -> Screen:
+    lines = [_("<b>{title}</b>\nYou have already voted:").format(title=escape(poll.title))]
+    builder = InlineKeyboardBuilder()
+    for receipt in receipts:
+        lines.append(receipt_line(receipt))
+        builder.button(text=_("Change my choice: flat {flat}").format(flat=receipt.flat),
+                       callback_data=BallotCb(action="change", ballot_id=receipt.ballot_id))
+    builder.button(text=_("Vote for another flat"), callback_data=BallotCb(action="another"))
+    builder.adjust(1)
+    return "\n\n".join(lines), builder.as_markup()
+
+
+def address_prompt(poll) -> Screen:
+    builder = InlineKeyboardBuilder()
+    _nav(builder, back=False)
+    text = _("<b>{title}</b>\n{question}\n\nType the address of your house, e.g. «Кубинка 12 к3».")
+    return text.format(title=escape(poll.title), question=escape(poll.question)), builder.as_markup()
+
+
+def search_results(outcome: SearchOutcome, page: int) -> Screen:
+    builder = InlineKeyboardBuilder()
+    if not outcome.matches:
+        if outcome.outside_poll:
+            text = _("The house «{address}» is not in this vote. Check the address or choose another vote with /start.")
+            text = text.format(address=escape(outcome.outside_poll.address))
+        else:
+            text = _("I could not find this address. Type the street and the house number, "
+                     "e.g. «Кубинка 12 к3» or «проспект Мира 102 стр 1».")
+        _nav(builder, back=False)
+        return text, builder.as_markup()
+    chunk = outcome.matches[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+    for match in chunk:
+        builder.button(text=f"{match.address} ({match.district})"[:120],
+                       callback_data=HouseCb(house_id=match.house_id))
+    rows = [1] * len(chunk)
+    paging = 0
+    if page > 0:
+        builder.button(text=_("← Previous"), callback_data=PageCb(page=page - 1))
+        paging += 1
+    if (page + 1) * PAGE_SIZE < len(outcome.matches):
+        builder.button(text=_("More →"), callback_data=PageCb(page=page + 1))
+        paging += 1
+    builder.button(text=_("None of these — search again"), callback_data=NavCb(action="search"))
+    builder.button(text=_("✖ Cancel"), callback_data=NavCb(action="cancel"))
+    builder.adjust(*rows, *([paging] if paging else []), 1, 1)
+    text = _("Choose your house:")
+    if outcome.outside_poll:
+        text = _("The house «{address}» is not in this vote. Maybe you meant one of these:").format(
+            address=escape(outcome.outside_poll.address))
+    return text, builder.as_markup()
+
+
+def question(item: Field, *, editing: bool = False) -> Screen:
+    text = {
+        Field.FLAT: _("Enter your flat number, e.g. 12 or 12А."),
+        Field.FULL_NAME: _("Enter your full name as in the passport: surname, name and patronymic, e.g. Иванов Иван Иванович."),
+        Field.BIRTH_DATE: _("Enter your date of birth, e.g. 25.04.1980."),
+        Field.PASSPORT: _("Enter the series and number of your passport, e.g. 45 02 573482."),
+        Field.SNILS: _("Enter your SNILS, 11 digits, e.g. 112-233-445 95."),
+        Field.FLS: _("Enter your FLS: the 10-digit payer number from your utility bill (ЕПД)."),
+        Field.PROPERTY_DOCUMENT: _(
+            "Enter the number of your property-rights document: a cadastral number (77:01:0001013:4915), "
+            "a registration record (77-77-05/001/2007-695) or a certificate (77-АБ 123456)."),
+    }[item]
+    if item in PERSONAL:
+        text += "\n" + _("🔒 I delete this message from the chat as soon as I have read it.")
+    builder = InlineKeyboardBuilder()
+    _nav(builder)  # while editing from the review, Back returns to the review
+    builder.adjust(2)
+    return text, builder.as_markup()
+
+
+def refused(refusal: Refusal) -> str:
+    return "⚠️ " + refusal.render(_)
+
+
+def review(draft: Draft, levels: Levels, address: str) -> Screen:
+    lines = [_("<b>Check your data</b>"), _("House: {address}").format(address=escape(address))]
+    builder = InlineKeyboardBuilder()
+    for item in levels.fields:
+        value = draft.get(item) or ""
+        shown = date.fromisoformat(value).strftime("%d.%m.%Y") if item is Field.BIRTH_DATE and value else mask(item, value)
+        lines.append(f"{label(item)}: <code>{escape(shown)}</code>")
+        builder.button(text=_("✏ {field}").format(field=label(item)), callback_data=EditCb(field=item.value))
+    builder.button(text=_("✅ All correct"), callback_data=NavCb(action="confirm"))
+    _nav(builder)
+    builder.adjust(2, 2, 2, 2, 1, 2)
+    return "\n".join(lines), builder.as_markup()
+
+
+def vote_question(poll) -> Screen:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("👍 YES"), callback_data=ChoiceCb(choice="yes"))
+    builder.button(text=_("👎 NO"), callback_data=ChoiceCb(choice="no"))
+    _nav(builder)
+    builder.adjust(2, 2)
+    return f"<b>{escape(poll.question)}</b>", builder.as_markup()
+
+
+def confirm(choice: str, poll) -> Screen:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Yes, vote {choice}").format(choice=choice_text(choice)), callback_data=NavCb(action="cast"))
+    _nav(builder)
+    builder.adjust(1, 2)
+    text = _("You vote <b>{choice}</b>. Are you sure? You can change it until the vote closes ({closes}).")
+    return text.format(choice=choice_text(choice), closes=when(poll.closes_at)), builder.as_markup()
+
+
+def receipt_line(receipt: Receipt) -> str:
+    text = _("Receipt <code>{code}</code>: {address}, flat {flat} — {choice}, {status}")
+    return text.format(code=receipt.code, address=escape(receipt.address), flat=escape(receipt.flat),
+                       choice=choice_text(receipt.choice), status=status_text(receipt.status))
+
+
+def receipt(receipt: Receipt, poll, *, changed: bool = False) -> str:
+    head = _("🔄 Your choice is changed.") if changed else _("🧾 Your ballot is accepted.")
+    body = _(
+        "Receipt: <code>{code}</code>\nVote: {title}\nHouse: {address}, flat {flat}\nChoice: <b>{choice}</b>\n"
+        "Time: {time} (Moscow)\nStatus: {status}\n\nYour data will now be checked against the registries. "
+        "I will tell you whether your vote was counted by {deadline}. Keep the receipt: with it you can "
+        "find your ballot in the published results. You can change your choice until {closes}."
+    )
+    return head + "\n" + body.format(
+        code=receipt.code, title=escape(poll.title), address=escape(receipt.address),
+        flat=escape(receipt.flat), choice=choice_text(receipt.choice), time=when(receipt.cast_at),
+        status=status_text(receipt.status), deadline=when(receipt.expected_by).split()[0],
+        closes=when(poll.closes_at),
+    )
+
+
+def ballot_refused(reason: str) -> str:
+    return {
+        "poll.closed": _("The vote is closed: ballots are no longer accepted or changed."),
+        "ballot.already_cast": _("You have already voted for this flat. Send /status to see your receipt; "
+                                 "you can change your choice from /start."),
+        "ballot.same_person_elsewhere": _(
+            "A ballot for this flat has already been cast with this person's data from another Telegram "
+            "account, so this one is not accepted. The case is passed to the voting information centre "
+            "for review. If someone used your data, write to the centre."),
+        "ballot.not_found": _("This ballot was not found. Send /status to see yours."),
+        "house.not_in_poll": _("This house does not take part in this vote."),
+    }.get(reason, reason)
+
+
+def status(receipts: list[Receipt]) -> str:
+    if not receipts:
+        return _("You have no ballots yet. Send /start to vote.")
+    return "\n\n".join([_("<b>Your ballots</b>")] + [receipt_line(r) for r in receipts])
+
+
+def out_of_date() -> str:
+    return _("This menu is out of date. Send /start to begin again.")
+
+
+def use_buttons() -> str:
+    return _("Please use the buttons above, or /cancel to stop.")
+
+
+def cancelled() -> str:
+    return _("Stopped. Your answers are kept for a while: send /start to continue.")
+
+
+def chosen_house(address: str) -> str:
+    return _("🏠 Your house: {address}").format(address=escape(address))
+
+
+def text_expected() -> str:
+    return _("Please answer with a text message, or /cancel to stop.")
+
+
+def unknown_command() -> str:
+    return _("I do not know this command. Send /help to see what I can do.")

@@ -1,0 +1,115 @@
+"""Casting and changing ballots: the one place the dialogue's answers become a stored ballot."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from storage.models import Ballot, Poll, Resident
+from storage.pii import PiiVault
+from storage.errors import BallotNotFound, DuplicateBallot, DuplicatePerson, HouseNotInPoll, PollNotOpen
+from storage.repositories import BallotRepository, HouseRepository
+from verification.calendar import add_working_days
+from verification.levels import Field
+from verification.validators.names import normalise_name_key
+
+from services.drafts import Draft
+
+IDENTIFIERS = (Field.PASSPORT, Field.SNILS, Field.FLS, Field.PROPERTY_DOCUMENT)
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What the resident is shown about a ballot: enough to check it later, nothing personal."""
+
+    ballot_id: int
+    poll_id: int
+    code: str
+    address: str
+    flat: str
+    choice: str
+    status: str
+    reasons: tuple[str, ...]
+    cast_at: datetime
+    expected_by: datetime
+
+
+class BallotRefused(Exception):
+    """A ballot the rules do not allow; `reason` is a stable code the dialogue renders."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class BallotBox:
+    def __init__(self, session, vault: PiiVault) -> None:
+        self._session = session
+        self._vault = vault
+        self._ballots = BallotRepository(session)
+
+    async def cast(self, *, poll: Poll, house_id: int, resident: Resident, draft: Draft,
+                   choice: str, now: datetime | None = None) -> Receipt:
+        """Writes ballot, identifiers and sealed data in one transaction, or refuses it whole."""
+        now = now or datetime.now(timezone.utc)
+        house = await HouseRepository(self._session).get(house_id)
+        if house is None:
+            raise BallotRefused("house.not_in_poll")
+        person = self._vault.person_digest(
+            normalise_name_key(draft.get(Field.FULL_NAME) or ""), draft.birth_date or date.min
+        )
+        identifiers = {
+            item.value: self._vault.digest(item.value, draft.get(item)) if draft.get(item) else None
+            for item in IDENTIFIERS
+        }
+        try:
+            ballot = await self._ballots.cast(
+                poll=poll, house=house, flat_number=draft.get(Field.FLAT) or "", resident=resident,
+                choice=choice, person_hmac=person, identifiers=identifiers,
+                sealed=self._vault.seal(dict(draft.values)), at=now,
+            )
+        except PollNotOpen:
+            raise BallotRefused("poll.closed") from None
+        except HouseNotInPoll:
+            raise BallotRefused("house.not_in_poll") from None
+        except DuplicatePerson as duplicate:
+            await self._ballots.flag_for_review(
+                poll_id=poll.id, resident_id=resident.id, kind="duplicate_identity",
+                detail={"house_id": house_id, "flat": draft.get(Field.FLAT),
+                        "existing_ballot_id": duplicate.ballot_id,
+                        "existing_resident_id": duplicate.resident_id},
+            )
+            await self._session.commit()
+            raise BallotRefused("ballot.same_person_elsewhere") from None
+        except DuplicateBallot:
+            raise BallotRefused("ballot.already_cast") from None
+        return self._receipt(ballot, poll, house.address)
+
+    async def change_choice(self, *, resident: Resident, ballot_id: int, choice: str,
+                            now: datetime | None = None) -> Receipt:
+        now = now or datetime.now(timezone.utc)
+        try:
+            ballot = await self._ballots.change_choice(ballot_id, choice, now, resident_id=resident.id)
+        except BallotNotFound:
+            raise BallotRefused("ballot.not_found") from None
+        except PollNotOpen:
+            raise BallotRefused("poll.closed") from None
+        return self._receipt(ballot, ballot.poll, ballot.house.address)
+
+    async def receipts(self, resident: Resident, poll_id: int | None = None) -> list[Receipt]:
+        ballots = await self._ballots.for_resident(resident.id, poll_id)
+        return [self._receipt(b, b.poll, b.house.address) for b in ballots]
+
+    @staticmethod
+    def _receipt(ballot: Ballot, poll: Poll, address: str) -> Receipt:
+        cast_at = _aware(ballot.created_at)
+        return Receipt(
+            ballot_id=ballot.id, poll_id=poll.id, code=ballot.receipt_code, address=address,
+            flat=ballot.flat.number, choice=ballot.choice, status=ballot.status,
+            reasons=tuple(ballot.reasons or ()), cast_at=cast_at,
+            expected_by=add_working_days(cast_at, poll.verdict_days),
+        )
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands datetimes back naive; every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
