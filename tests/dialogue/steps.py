@@ -25,13 +25,25 @@ def button_with(message: SeenMessage, fragment: str) -> str:
     raise AssertionError(f"no button with {fragment!r} in {message.buttons}\n{message.text}")
 
 
+def has_button(fragment: str):
+    return lambda message: any(fragment in text for row in message.buttons for text in row)
+
+
+async def press_when_shown(user: SandboxUser, button: str) -> SeenMessage:
+    """Presses a button once it is on screen: under load the bot may still be writing it."""
+    await user.wait_for(has_button(button))
+    return await user.press(button)
+
+
 async def consent(user: SandboxUser, language: str = "ru") -> SeenMessage:
     await user.send("/start")
-    return await user.press(WORDS[language]["agree"])
+    return await press_when_shown(user, WORDS[language]["agree"])
 
 
 async def choose_house(user: SandboxUser, query: str = KUBINKA, house: str = KUBINKA_HOUSE) -> SeenMessage:
-    results = await user.send(query)
+    await user.wait_for(has_button("✖"))  # the address prompt is there
+    await user.send(query)
+    results = await user.wait_for(has_button(house))
     return await user.press(button_with(results, house))
 
 
@@ -54,9 +66,10 @@ async def vote(user: SandboxUser, person: Person, *, language: str = "ru", choic
 
 async def cast(user: SandboxUser, *, language: str = "ru", choice: str = "yes") -> str:
     words = WORDS[language]
-    await user.press(words["all_correct"])
-    await user.press(words[choice])
-    receipt = await user.press(words[f"sure_{choice}"])
+    await press_when_shown(user, words["all_correct"])
+    await press_when_shown(user, words[choice])
+    await press_when_shown(user, words[f"sure_{choice}"])
+    receipt = await user.wait_for(lambda message: RECEIPT.search(message.text) is not None)
     found = RECEIPT.search(receipt.text)
     assert found, receipt.text
     return found.group(1)
