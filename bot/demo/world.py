@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from bot.settings import Settings
 from storage.database import create_engine, create_session_factory
 from storage.house_import import import_houses
@@ -39,8 +41,8 @@ def sandbox_settings(settings: Settings, var_dir: Path = ROOT / "var") -> Settin
         keys = {"pii_hmac_key": secrets.token_hex(32), "pii_encryption_key": secrets.token_hex(32)}
         path.write_text(json.dumps(keys), encoding="utf-8")
         os.chmod(path, 0o600)
-    return settings.model_copy(update={"pii_hmac_key": keys["pii_hmac_key"],
-                                       "pii_encryption_key": keys["pii_encryption_key"]})
+    return settings.model_copy(update={"pii_hmac_key": SecretStr(keys["pii_hmac_key"]),
+                                       "pii_encryption_key": SecretStr(keys["pii_encryption_key"])})
 
 
 def reset_database(settings: Settings) -> None:

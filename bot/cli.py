@@ -1,0 +1,61 @@
+"""`python -m bot <command>`: the operator's command line.
+
+Commands come from `bot.commands.COMMANDS`. Bad input or configuration ends with one line
+on stderr and exit code 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import inspect
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy.exc import DBAPIError
+
+from bot.commands import COMMANDS
+from bot.commands.runtime import CommandError
+from bot.settings import ConfigError, fail
+
+PROG = "python -m bot"
+
+
+class OperatorParser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake in one line, pointing at --help."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        fail(f"{message} (see `{self.prog} --help`)")
+
+
+def build_parser() -> OperatorParser:
+    parser = OperatorParser(
+        prog=PROG,
+        description="House vote bot: operator commands. Settings come from the environment and .env.",
+    )
+    subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_parser(subcommands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result = args.handler(args)
+        if inspect.isawaitable(result):
+            result = asyncio.run(result)
+    except (ConfigError, CommandError) as error:
+        fail(str(error))
+    except DBAPIError as error:
+        fail(f"the database refused: {_first_line(error.orig)}")
+    except OSError as error:
+        fail(f"cannot reach the database: {_first_line(error)}")
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return int(result or 0)
+
+
+def _first_line(error: BaseException | None) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]

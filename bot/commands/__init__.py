@@ -1,0 +1,15 @@
+"""The operator's commands of `python -m bot`, one module per command group.
+
+Each module in COMMANDS has `add_parser(subcommands)`: it adds its parser(s) to the
+`argparse` subparsers and sets `handler=` with `set_defaults`. A handler takes the parsed
+`argparse.Namespace`, may be plain or `async`, returns an exit code (None means 0) and
+raises `bot.commands.runtime.CommandError` (or `bot.settings.ConfigError`) for a one-line
+error. A new command is a new module here plus its name in COMMANDS.
+"""
+from __future__ import annotations
+
+from types import ModuleType
+
+from bot.commands import houses, keys, migrate, polls, run, sandbox, texts
+
+COMMANDS: list[ModuleType] = [migrate, houses, polls, keys, run, sandbox, texts]

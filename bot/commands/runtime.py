@@ -1,0 +1,37 @@
+"""What every operator command shares: one-line errors and a migrated database."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.settings import Settings
+from storage.database import create_engine, create_session_factory
+from storage.migrate import current_revision, head_revision
+
+
+class CommandError(Exception):
+    """Bad input or state, told to the operator in one line (exit code 2)."""
+
+
+def shown_url(url: str) -> str:
+    """The database URL without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the configured database, refusing one the code's migrations have not reached."""
+    engine = create_engine(settings.database_url)
+    try:
+        current = await current_revision(engine)
+        if current != head_revision():
+            state = "has no tables yet" if current is None else f"is at revision {current}"
+            raise CommandError(
+                f"the database {shown_url(settings.database_url)} {state}: run `python -m bot migrate` first"
+            )
+        yield create_session_factory(engine)
+    finally:
+        await engine.dispose()

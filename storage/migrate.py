@@ -1,0 +1,89 @@
+"""Schema migrations, run from code: no alembic.ini is needed.
+
+    await upgrade("sqlite+aiosqlite:///var/vote.sqlite3")   # or an AsyncEngine
+    await downgrade(engine, "base")
+
+A new revision, compared against the models (run from the repository root):
+
+    from alembic import command
+    from storage.migrate import config
+    command.revision(config("sqlite+aiosqlite:///var/dev.sqlite3"), "what changed", autogenerate=True)
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.database import create_engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def config(url: str | None = None) -> Config:
+    """An Alembic Config pointing at this package's migrations (and at `url`, if given)."""
+    alembic_config = Config()
+    alembic_config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url:
+        alembic_config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return alembic_config
+
+
+def head_revision() -> str:
+    """The newest revision the code knows."""
+    head = ScriptDirectory.from_config(config()).get_current_head()
+    assert head is not None, "storage/migrations/versions holds no revision"
+    return head
+
+
+async def upgrade(target: str | AsyncEngine, revision: str = "head") -> None:
+    """Brings the database at `target` (a URL or an engine) up to `revision`, in one transaction."""
+    await _run(target, command.upgrade, revision)
+
+
+async def downgrade(target: str | AsyncEngine, revision: str = "base") -> None:
+    """Takes the database back to `revision` ("base" drops every table)."""
+    await _run(target, command.downgrade, revision)
+
+
+async def current_revision(target: str | AsyncEngine) -> str | None:
+    """The revision the database is at; None for a database never migrated."""
+    async with _engine(target) as engine, engine.connect() as connection:
+        return await connection.run_sync(
+            lambda sync: MigrationContext.configure(sync).get_current_revision()
+        )
+
+
+async def is_up_to_date(target: str | AsyncEngine) -> bool:
+    return await current_revision(target) == head_revision()
+
+
+async def _run(target: str | AsyncEngine, action: Callable[..., Any], revision: str) -> None:
+    async with _engine(target) as engine, engine.begin() as connection:
+        await connection.run_sync(_with_connection, action, revision)
+
+
+def _with_connection(connection: Connection, action: Callable[..., Any], revision: str) -> None:
+    alembic_config = config()
+    alembic_config.attributes["connection"] = connection
+    action(alembic_config, revision)
+
+
+@asynccontextmanager
+async def _engine(target: str | AsyncEngine) -> AsyncIterator[AsyncEngine]:
+    if isinstance(target, AsyncEngine):
+        yield target
+        return
+    engine = create_engine(target)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()

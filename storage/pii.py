@@ -1,0 +1,101 @@
+"""Personal data at rest: keyed digests for matching, AES-GCM seals for what must be read back.
+
+152-FZ: raw identifiers (passport, SNILS, FLS, property document, name with birth date) are
+never stored. Two records are matched by comparing `digest(kind, value)`; the values a
+registry check needs are kept `seal()`-ed and opened only by a holder of the key.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import os
+import re
+from datetime import date
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+_KIND = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+class SealError(ValueError):
+    """A sealed blob cannot be opened: altered, truncated, or sealed with another key."""
+
+
+class PiiVault:
+    """Keyed HMAC digests and AES-GCM sealing of personal data.
+
+    `hmac_key` and `encryption_key` are 32 random bytes each (`settings.hmac_key`,
+    `settings.encryption_key`). `key_version` is written next to every seal (the
+    `key_version` columns) and bound into it, so a blob opened under the wrong version fails.
+    """
+
+    def __init__(self, hmac_key: bytes, encryption_key: bytes, key_version: int = 1) -> None:
+        for name, key in (("hmac_key", hmac_key), ("encryption_key", encryption_key)):
+            if not isinstance(key, bytes) or len(key) != KEY_BYTES:
+                raise ValueError(f"{name} must be {KEY_BYTES} bytes")
+        if hmac_key == encryption_key:
+            raise ValueError("hmac_key and encryption_key must differ")
+        if not 1 <= key_version <= 32767:
+            raise ValueError("key_version must be between 1 and 32767")
+        self._hmac_key = hmac_key
+        self._aead = AESGCM(encryption_key)
+        self.key_version = key_version
+
+    def __repr__(self) -> str:
+        return f"PiiVault(key_version={self.key_version})"
+
+    def digest(self, kind: str, value: str) -> str:
+        """HMAC-SHA256 hex of an already normalised `value`, separated by `kind`.
+
+        `kind` names what the value is ("passport", "snils", "fls", "property_document",
+        ...), so equal strings of different kinds never produce the same digest.
+        """
+        if not _KIND.match(kind):
+            raise ValueError(f"digest kind must be a short lower-case word, not {kind!r}")
+        message = kind.encode() + b"\x00" + value.encode("utf-8")
+        return hmac.new(self._hmac_key, message, hashlib.sha256).hexdigest()
+
+    def person_digest(self, full_name_key: str, birth_date: date) -> str:
+        """The digest identifying a person: normalised full name plus birth date."""
+        return self.digest("person", f"{full_name_key}\x00{birth_date.isoformat()}")
+
+    def seal(self, data: dict[str, Any]) -> bytes:
+        """AES-GCM encrypts a JSON-serialisable dict: 12-byte random nonce + ciphertext."""
+        plaintext = json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self._aead.encrypt(nonce, plaintext, self._associated_data())
+
+    def open(self, blob: bytes) -> dict[str, Any]:
+        """The dict sealed in `blob`; raises SealError if it was altered or is not ours."""
+        if len(blob) < NONCE_BYTES + 16:
+            raise SealError("the sealed data is truncated")
+        nonce, ciphertext = blob[:NONCE_BYTES], blob[NONCE_BYTES:]
+        try:
+            plaintext = self._aead.decrypt(nonce, ciphertext, self._associated_data())
+        except InvalidTag:
+            raise SealError(
+                f"the sealed data was altered or sealed with another key (key version {self.key_version})"
+            ) from None
+        return json.loads(plaintext)
+
+    def seal_text(self, data: dict[str, Any]) -> str:
+        """`seal` as url-safe base64 text (no padding), for string-only stores such as FSM."""
+        return base64.urlsafe_b64encode(self.seal(data)).rstrip(b"=").decode("ascii")
+
+    def open_text(self, text: str) -> dict[str, Any]:
+        """Opens what `seal_text` made; SealError on altered or malformed text."""
+        try:
+            blob = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+        except (binascii.Error, ValueError):
+            raise SealError("the sealed text is not url-safe base64") from None
+        return self.open(blob)
+
+    def _associated_data(self) -> bytes:
+        return b"house-vote-pii:v%d" % self.key_version

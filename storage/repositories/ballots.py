@@ -1,0 +1,257 @@
+"""Ballots: casting (all parts or nothing), changing the choice, finding by receipt.
+
+Every Ballot this repository returns has `.poll`, `.house` and `.flat` loaded; `.events` and
+`.personal_data` are not loaded (use `history()`; personal data is verification's business).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from storage.errors import BallotNotFound, DuplicateBallot, DuplicatePerson, HouseNotInPoll, PollNotOpen
+from storage.models import (
+    IDENTIFIER_KINDS,
+    Ballot,
+    BallotEvent,
+    BallotPersonalData,
+    BallotStatus,
+    Choice,
+    EventKind,
+    Flat,
+    House,
+    Poll,
+    Resident,
+    ReviewFlag,
+)
+from storage.receipts import new_receipt_code, normalise_receipt
+from storage.repositories.flats import FlatRepository, canonical_flat_number
+from storage.repositories.polls import PollRepository
+from storage.types import utcnow
+
+RECEIPT_ATTEMPTS = 5
+HMAC_LENGTH = 64
+
+
+class BallotRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def cast(
+        self,
+        poll: Poll,
+        house: House,
+        flat_number: str,
+        resident: Resident,
+        choice: str,
+        person_hmac: str,
+        identifiers: Mapping[str, str | None],
+        sealed: bytes,
+        at: datetime,
+        *,
+        key_version: int = 1,
+        channel: str = "telegram",
+    ) -> Ballot:
+        """Records a pending ballot with its flat, personal data and a `cast` event, atomically.
+
+        `person_hmac` is `PiiVault.person_digest(...)`; `identifiers` maps kinds from
+        `IDENTIFIER_KINDS` ("passport", "snils", "fls", "property_document") to their
+        `PiiVault.digest` (or None); `sealed` is `PiiVault.seal(...)` of the raw values
+        verification needs, made with `key_version`.
+
+        Runs in a SAVEPOINT: on any failure nothing of the ballot remains and the caller's
+        transaction is still usable. The caller commits. A receipt code collision is retried
+        with a fresh code. Raises:
+          PollNotOpen: the poll does not take ballots at `at`;
+          HouseNotInPoll: the house does not take part in the poll;
+          DuplicateBallot: this account already holds a ballot for this flat in this poll;
+          DuplicatePerson: this person already voted for this flat from another account;
+          ValueError: a bad choice, identifier kind, digest or flat number.
+        """
+        choice = Choice(choice).value
+        number = canonical_flat_number(flat_number)
+        hmacs = _checked_identifiers(identifiers)
+        _check_digest("person_hmac", person_hmac)
+        poll_id, house_id, resident_id = poll.id, house.id, resident.id
+        # The caller's poll may be a cached copy: its state is read afresh.
+        current = await self.session.get(Poll, poll_id, populate_existing=True)
+        if current is None or not current.accepts_ballots_at(at):
+            raise PollNotOpen(poll_id)
+        if not await PollRepository(self.session).includes_house(poll_id, house_id):
+            raise HouseNotInPoll(poll_id, house_id)
+
+        for attempt in range(RECEIPT_ATTEMPTS):
+            receipt_code = new_receipt_code()
+            try:
+                async with self.session.begin_nested():
+                    flat = await FlatRepository(self.session).get_or_create(house_id, number)
+                    ballot = Ballot(
+                        poll_id=poll_id,
+                        house_id=house_id,
+                        flat_id=flat.id,
+                        resident_id=resident_id,
+                        choice=choice,
+                        receipt_code=receipt_code,
+                        status=BallotStatus.PENDING,
+                        reasons=[],
+                        channel=channel,
+                        person_hmac=person_hmac,
+                        created_at=at,
+                        updated_at=at,
+                    )
+                    ballot.personal_data = BallotPersonalData(
+                        **{f"{kind}_hmac": value for kind, value in hmacs.items()},
+                        sealed=sealed,
+                        key_version=key_version,
+                    )
+                    ballot.events = [
+                        BallotEvent(at=at, kind=EventKind.CAST, detail={"choice": choice, "channel": channel})
+                    ]
+                    self.session.add(ballot)
+                    await self.session.flush()
+            except IntegrityError:
+                await self._explain_conflict(poll_id, house_id, number, resident_id, person_hmac)
+                if attempt + 1 < RECEIPT_ATTEMPTS and await self._receipt_taken(receipt_code):
+                    continue
+                raise
+            set_committed_value(ballot, "flat", flat)
+            set_committed_value(ballot, "poll", await self.session.get(Poll, poll_id))
+            set_committed_value(ballot, "house", await self.session.get(House, house_id))
+            return ballot
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def change_choice(
+        self, ballot_id: int, choice: str, at: datetime, *, resident_id: int | None = None
+    ) -> Ballot:
+        """Changes the choice while the poll is open; the receipt code and status stay.
+
+        Records a `choice_changed` event (nothing happens if the choice is the same).
+        `resident_id`, when given, must own the ballot. Raises BallotNotFound, PollNotOpen,
+        ValueError for a bad choice. The caller commits.
+        """
+        choice = Choice(choice).value
+        ballot = await self._load(select(Ballot).where(Ballot.id == ballot_id).with_for_update(of=Ballot))
+        if ballot is None or (resident_id is not None and ballot.resident_id != resident_id):
+            raise BallotNotFound(ballot_id)
+        if not ballot.poll.accepts_ballots_at(at):
+            raise PollNotOpen(ballot.poll_id)
+        if ballot.choice == choice:
+            return ballot
+        previous = ballot.choice
+        ballot.choice = choice
+        ballot.updated_at = at
+        self.session.add(
+            BallotEvent(ballot_id=ballot.id, at=at, kind=EventKind.CHOICE_CHANGED, detail={"from": previous, "to": choice})
+        )
+        await self.session.flush()
+        return ballot
+
+    async def get(self, ballot_id: int) -> Ballot | None:
+        return await self._load(select(Ballot).where(Ballot.id == ballot_id))
+
+    async def by_receipt(self, code: str) -> Ballot | None:
+        """The ballot with a receipt code, as typed by a resident (case, spaces, dashes ignored)."""
+        return await self._load(select(Ballot).where(Ballot.receipt_code == normalise_receipt(code)))
+
+    async def for_resident(self, resident_id: int, poll_id: int | None = None) -> Sequence[Ballot]:
+        """A resident's ballots (in one poll, if given), oldest first."""
+        statement = select(Ballot).where(Ballot.resident_id == resident_id)
+        if poll_id is not None:
+            statement = statement.where(Ballot.poll_id == poll_id)
+        result = await self.session.scalars(_with_places(statement.order_by(Ballot.created_at, Ballot.id)))
+        return list(result.unique())
+
+    async def history(self, ballot_id: int) -> Sequence[BallotEvent]:
+        """A ballot's events, oldest first."""
+        statement = (
+            select(BallotEvent)
+            .where(BallotEvent.ballot_id == ballot_id)
+            .order_by(BallotEvent.at, BallotEvent.id)
+        )
+        return list(await self.session.scalars(statement))
+
+    async def flag_for_review(
+        self,
+        *,
+        poll_id: int,
+        resident_id: int,
+        kind: str,
+        detail: Mapping[str, Any] | None = None,
+        ballot_id: int | None = None,
+        at: datetime | None = None,
+    ) -> ReviewFlag:
+        """Asks a person to look at something (e.g. kind="duplicate_identity").
+
+        `detail` is stored as JSON and must never hold raw personal data (ids and digests
+        only). The caller commits.
+        """
+        flag = ReviewFlag(
+            poll_id=poll_id,
+            ballot_id=ballot_id,
+            resident_id=resident_id,
+            kind=kind,
+            detail=dict(detail or {}),
+            created_at=at or utcnow(),
+        )
+        self.session.add(flag)
+        await self.session.flush()
+        return flag
+
+    async def count_by_status(self) -> dict[int, dict[str, int]]:
+        """{poll_id: {status: number of ballots}} over every poll that has ballots."""
+        statement = select(Ballot.poll_id, Ballot.status, func.count()).group_by(Ballot.poll_id, Ballot.status)
+        counts: dict[int, dict[str, int]] = defaultdict(dict)
+        for poll_id, status, number in await self.session.execute(statement):
+            counts[poll_id][status] = number
+        return dict(counts)
+
+    async def _load(self, statement: Any) -> Ballot | None:
+        return (await self.session.scalars(_with_places(statement))).unique().one_or_none()
+
+    async def _explain_conflict(
+        self, poll_id: int, house_id: int, number: str, resident_id: int, person_hmac: str
+    ) -> None:
+        """Turns the database's uniqueness refusal into DuplicateBallot / DuplicatePerson."""
+        same_flat = (
+            select(Ballot)
+            .join(Flat, Flat.id == Ballot.flat_id)
+            .where(Ballot.poll_id == poll_id, Flat.house_id == house_id, Flat.number == number)
+        )
+        mine = (await self.session.scalars(same_flat.where(Ballot.resident_id == resident_id))).first()
+        if mine is not None:
+            raise DuplicateBallot(mine.id, mine.receipt_code)
+        theirs = (await self.session.scalars(same_flat.where(Ballot.person_hmac == person_hmac))).first()
+        if theirs is not None:
+            raise DuplicatePerson(theirs.id, theirs.resident_id)
+
+    async def _receipt_taken(self, receipt_code: str) -> bool:
+        statement = select(Ballot.id).where(Ballot.receipt_code == receipt_code)
+        return (await self.session.execute(statement)).first() is not None
+
+
+def _with_places(statement: Any) -> Any:
+    return statement.options(joinedload(Ballot.poll), joinedload(Ballot.house), joinedload(Ballot.flat))
+
+
+def _checked_identifiers(identifiers: Mapping[str, str | None]) -> dict[str, str | None]:
+    unknown = set(identifiers) - set(IDENTIFIER_KINDS)
+    if unknown:
+        raise ValueError(f"unknown identifier kinds {sorted(unknown)}; expected {IDENTIFIER_KINDS}")
+    hmacs = {kind: identifiers.get(kind) for kind in IDENTIFIER_KINDS}
+    for kind, value in hmacs.items():
+        if value is not None:
+            _check_digest(kind, value)
+    return hmacs
+
+
+def _check_digest(name: str, value: str) -> None:
+    # A digest, never the raw identifier: a passport number here would be stored in the clear.
+    if len(value) != HMAC_LENGTH or any(ch not in "0123456789abcdef" for ch in value):
+        raise ValueError(f"{name} must be a PiiVault digest (64 hex digits)")

@@ -1,0 +1,136 @@
+"""Polls: created as drafts by the operator, opened, closed; which houses take part."""
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.errors import PollNotFound, PollStateError
+from storage.models import House, Poll, PollHouse, PollState
+from storage.types import utcnow
+from verification.levels import Levels
+
+TITLE_MAX = 200
+
+
+class PollRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def create(
+        self,
+        *,
+        title: str,
+        question: str,
+        opens_at: datetime,
+        closes_at: datetime,
+        levels: Levels | None = None,
+        min_age: int = 18,
+        verdict_days: int = 4,
+        house_ids: Collection[int] | None = None,
+    ) -> Poll:
+        """A new draft poll; `house_ids` None means every house, else exactly those houses.
+
+        Datetimes must be timezone-aware; raises ValueError naming what is wrong (empty
+        title or question, window closing before it opens, an empty house list, ages or
+        days out of range). The caller commits.
+        """
+        title, question = title.strip(), question.strip()
+        if not title or len(title) > TITLE_MAX:
+            raise ValueError(f"the title must be 1 to {TITLE_MAX} characters")
+        if not question:
+            raise ValueError("the question is empty")
+        for name, moment in (("opens_at", opens_at), ("closes_at", closes_at)):
+            if moment.tzinfo is None or moment.utcoffset() is None:
+                raise ValueError(f"{name} needs a time zone")
+        if closes_at <= opens_at:
+            raise ValueError("the poll must close after it opens")
+        if not 14 <= min_age <= 120:
+            raise ValueError("the minimum age must be between 14 and 120")
+        if not 1 <= verdict_days <= 60:
+            raise ValueError("the verdict must be due within 1 to 60 working days")
+        if house_ids is not None and not house_ids:
+            raise ValueError("a poll for listed houses needs at least one house")
+        levels = levels or Levels()
+        poll = Poll(
+            title=title,
+            question=question,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            identity_level=levels.identity,
+            apartment_level=levels.apartment,
+            min_age=min_age,
+            verdict_days=verdict_days,
+            state=PollState.DRAFT,
+            all_houses=house_ids is None,
+        )
+        self.session.add(poll)
+        await self.session.flush()
+        if house_ids is not None:
+            self.session.add_all(PollHouse(poll_id=poll.id, house_id=i) for i in set(house_ids))
+            await self.session.flush()
+        return poll
+
+    async def get(self, poll_id: int) -> Poll | None:
+        return await self.session.get(Poll, poll_id)
+
+    async def list(self) -> Sequence[Poll]:
+        """Every poll, newest first."""
+        return list(await self.session.scalars(select(Poll).order_by(Poll.id.desc())))
+
+    async def open(self, poll_id: int, *, now: datetime | None = None) -> Poll:
+        """Opens a draft poll (opening an open one changes nothing).
+
+        Raises PollNotFound, or PollStateError for a closed poll (closing is final) or one
+        whose closing time has passed. The caller commits.
+        """
+        poll = await self._require(poll_id)
+        if poll.state == PollState.CLOSED:
+            raise PollStateError(f"poll {poll_id} is closed; a closed poll is not reopened")
+        if poll.closes_at <= (now or utcnow()):
+            raise PollStateError(f"poll {poll_id} closed on {poll.closes_at:%Y-%m-%d %H:%M} UTC")
+        poll.state = PollState.OPEN
+        await self.session.flush()
+        return poll
+
+    async def close(self, poll_id: int) -> Poll:
+        """Closes a poll for good (a draft too, which cancels it). The caller commits."""
+        poll = await self._require(poll_id)
+        poll.state = PollState.CLOSED
+        await self.session.flush()
+        return poll
+
+    async def open_polls(self, now: datetime) -> Sequence[Poll]:
+        """Polls taking ballots at `now`: open, and `opens_at <= now < closes_at`."""
+        statement = (
+            select(Poll)
+            .where(Poll.state == PollState.OPEN, Poll.opens_at <= now, Poll.closes_at > now)
+            .order_by(Poll.closes_at, Poll.id)
+        )
+        return list(await self.session.scalars(statement))
+
+    async def includes_house(self, poll_id: int, house_id: int) -> bool:
+        """Whether a house takes part in a poll (False for an unknown poll or house)."""
+        poll = await self.session.get(Poll, poll_id)
+        if poll is None:
+            return False
+        if poll.all_houses:
+            return await self.session.get(House, house_id) is not None
+        statement = select(PollHouse).where(PollHouse.poll_id == poll_id, PollHouse.house_id == house_id)
+        return (await self.session.execute(statement)).first() is not None
+
+    async def house_count(self, poll: Poll) -> int:
+        """How many houses take part in `poll`."""
+        if poll.all_houses:
+            statement = select(func.count()).select_from(House)
+        else:
+            statement = select(func.count()).select_from(PollHouse).where(PollHouse.poll_id == poll.id)
+        return (await self.session.execute(statement)).scalar_one()
+
+    async def _require(self, poll_id: int) -> Poll:
+        poll = await self.session.get(Poll, poll_id, with_for_update=True)
+        if poll is None:
+            raise PollNotFound(poll_id)
+        return poll
