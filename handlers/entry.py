@@ -28,6 +28,7 @@ async def answer_given(message: Message, state: FSMContext, session, vault) -> N
         except TelegramBadRequest:
             pass
     verdict = validate(item, message.text, today=date.today(), min_age=poll.min_age)
+    await flow.retire_question(message, state)
     if isinstance(verdict, Refusal):
         await message.answer(views.refused(verdict))
         await flow.ask(message, state, item, editing=data.get("editing", False))

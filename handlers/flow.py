@@ -1,6 +1,7 @@
 """Moving between the dialogue's steps; shared by the handlers of each step."""
 from __future__ import annotations
 
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
@@ -24,9 +25,19 @@ async def save_draft(state: FSMContext, vault, draft: Draft) -> None:
 
 async def ask(message: Message, state: FSMContext, item: Field, *, editing: bool = False) -> None:
     await state.set_state(Vote.entering)
-    await state.update_data(field=item.value, editing=editing)
     text, markup = views.question(item, editing=editing)
-    await message.answer(text, reply_markup=markup)
+    sent = await message.answer(text, reply_markup=markup)
+    await state.update_data(field=item.value, editing=editing, question_id=sent.message_id)
+
+
+async def retire_question(message: Message, state: FSMContext) -> None:
+    """Takes the Back/Cancel buttons off a question once it is answered, so only the newest has them."""
+    question_id = (await state.get_data()).get("question_id")
+    if question_id:
+        try:
+            await message.bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=question_id)
+        except TelegramBadRequest:
+            pass  # already gone or unchanged: nothing to tidy
 
 
 async def ask_address(message: Message, state: FSMContext, poll) -> None:
