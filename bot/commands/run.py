@@ -5,7 +5,6 @@ import argparse
 import logging
 
 from bot.commands.runtime import database
-from bot.runners import run_polling
 from bot.settings import load_settings
 
 
@@ -20,6 +19,9 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
+    # aiogram takes seconds to import: only the commands that run the bot pay for it.
+    from bot.runners import run_polling
+
     settings = load_settings()
     settings.require("BOT_TOKEN", "PII_HMAC_KEY", "PII_ENCRYPTION_KEY")
     async with database(settings):

@@ -4,11 +4,8 @@ from __future__ import annotations
 import argparse
 import logging
 
-from bot.demo.world import prepare_world, reset_database, sandbox_settings
-from bot.runners import run_polling
-from bot.sandbox.runner import run_sandbox
-from bot.settings import load_settings
 from bot.commands.runtime import CommandError
+from bot.settings import load_settings
 
 SANDBOX_TOKEN = "777000:sandbox-token-no-telegram-needed"
 
@@ -28,6 +25,11 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
+    # aiogram and the sandbox take seconds to import: only this command pays for them.
+    from bot.demo.world import prepare_world, reset_database, sandbox_settings
+    from bot.runners import run_polling
+    from bot.sandbox.runner import run_sandbox
+
     settings = sandbox_settings(load_settings())
     if args.reset:
         try:

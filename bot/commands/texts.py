@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import argparse
 
-from bot.i18n import LOCALES_DIR, compile_catalogues
-
 
 def add_parser(subcommands: argparse._SubParsersAction) -> None:
     parser = subcommands.add_parser(
@@ -16,6 +14,9 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # bot.i18n pulls in aiogram, seconds to import: the other commands should not wait for it.
+    from bot.i18n import LOCALES_DIR, compile_catalogues
+
     written = compile_catalogues(LOCALES_DIR)
     print(f"catalogues compiled: {len(written)}")
     return 0
