@@ -1,6 +1,7 @@
 """Per-update context: one database session, the resident, and the resident's language."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,12 +17,26 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class DatabaseSession(BaseMiddleware):
-    """Opens one session per update; handlers never create sessions themselves."""
+    """Opens one session per update; handlers never create sessions themselves.
+
+    SQLite has one write lock per file, taken at the start of every transaction, and its busy
+    handler is not fair: under a burst some updates could wait past the busy timeout. In the
+    embedded (one-process) mode updates therefore take turns on an asyncio lock, first come
+    first served; PostgreSQL sessions run side by side.
+    """
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
+        bind = session_factory.kw.get("bind")
+        self._turns = asyncio.Lock() if bind is not None and bind.dialect.name == "sqlite" else None
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if self._turns is None:
+            return await self._with_session(handler, event, data)
+        async with self._turns:
+            return await self._with_session(handler, event, data)
+
+    async def _with_session(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with self._session_factory() as session:
             data["session"] = session
             return await handler(event, data)
