@@ -12,7 +12,7 @@ import sys
 
 from bench.table import Row, render
 
-SUITES = ("bench.search",)
+SUITES = ("bench.search", "bench.dialogue")
 
 
 def _run(name: str) -> list[Row]:
