@@ -48,8 +48,10 @@ def create_dispatcher(
         storage=storage, events_isolation=isolation, vault=vault, address_book=address_book,
     )
     dispatcher.update.outer_middleware(DatabaseSession(session_factory))
+    # inner: runs once the handler is chosen, and loads the resident only for handlers that
+    # are registered with flags={"resident": True}
     for observer in (dispatcher.message, dispatcher.callback_query):
-        observer.outer_middleware(ResidentContext())
+        observer.middleware(ResidentContext())
     ResidentLocale(catalogues(default_locale=default_locale)).setup(dispatcher)
     dispatcher.include_routers(*handlers.routers())
     return dispatcher

@@ -1,11 +1,19 @@
-"""Per-update context: one database session, the resident, and the resident's language."""
+"""Per-update context: one database session, the resident, and the resident's language.
+
+Most updates of the dialogue (the house, the answers, the review, the choice) need neither the
+resident's row nor a query for the language: the language the resident chose travels in the FSM
+data, and the resident is loaded only for handlers registered with `flags={"resident": True}`.
+"""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.dispatcher.flags import get_flag
+from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject
 from aiogram.utils.i18n import I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,7 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.i18n import pick_language
 from storage.repositories import ResidentRepository
 
+log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+LANGUAGE = "language"  # the FSM data key of the resident's language
+_FOUND = "resident_found_by_locale"  # the resident the locale middleware already had to load
 
 
 class DatabaseSession(BaseMiddleware):
@@ -42,28 +53,66 @@ class DatabaseSession(BaseMiddleware):
             return await handler(event, data)
 
 
+async def remember_language(state: FSMContext | None, language: str) -> None:
+    """Keeps the resident's language in the FSM data, where the locale middleware looks first."""
+    if state is not None and language:
+        await state.update_data({LANGUAGE: language})
+
+
 class ResidentContext(BaseMiddleware):
-    """The resident behind the update, or None for someone who has not consented yet."""
+    """The resident behind the update (None before consent), for handlers flagged `resident`.
+
+    An inner middleware: the handler is known here, so unflagged handlers cost no query. A handler
+    that takes `resident` without the flag still gets it (so it cannot fail for want of an
+    argument), with a warning naming it once.
+    """
+
+    def __init__(self) -> None:
+        self._unflagged: set[str] = set()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        user = data.get("event_from_user")
-        data["resident"] = (
-            await ResidentRepository(data["session"]).by_telegram_id(user.id) if user else None
-        )
+        if get_flag(data, "resident") or self._wants_resident(data):
+            if _FOUND in data:
+                resident = data[_FOUND]
+            else:
+                user = data.get("event_from_user")
+                resident = await ResidentRepository(data["session"]).by_telegram_id(user.id) if user else None
+                i18n = data.get("i18n")
+                # the FSM's copy of the language follows the database's
+                if resident is not None and resident.language and (
+                        i18n is None or resident.language != i18n.current_locale):
+                    await remember_language(data.get("state"), resident.language)
+            data["resident"] = resident
         return await handler(event, data)
+
+    def _wants_resident(self, data: dict[str, Any]) -> bool:
+        found = data.get("handler")
+        if found is None or "resident" not in found.params:
+            return False
+        name = getattr(found.callback, "__qualname__", repr(found.callback))
+        if name not in self._unflagged:
+            self._unflagged.add(name)
+            log.warning("handler %s takes `resident` but is not registered with "
+                        "flags={'resident': True}", name)
+        return True
 
 
 class ResidentLocale(I18nMiddleware):
-    """The resident's chosen language, else the one chosen before consent, else Telegram's."""
+    """The language the resident chose (kept in the FSM data; after it expired or a restart, read
+    back from the database once), else the one chosen before consent, else Telegram's."""
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
-        resident = data.get("resident")
-        if resident is not None and resident.language:
-            return resident.language
-        state = data.get("state")
+        state: FSMContext | None = data.get("state")
         if state is not None:
-            chosen = (await state.get_data()).get("language")
+            chosen = (await state.get_data()).get(LANGUAGE)
             if chosen:
                 return chosen
         user = data.get("event_from_user")
+        session = data.get("session")
+        if user is not None and session is not None:
+            resident = await ResidentRepository(session).by_telegram_id(user.id)
+            data[_FOUND] = resident
+            if resident is not None and resident.language:
+                await remember_language(state, resident.language)
+                return resident.language
         return pick_language(user.language_code if user else None, self.i18n.default_locale)

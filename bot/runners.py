@@ -1,6 +1,7 @@
 """Runners: the bot on long polling, against Telegram or any Bot API server (the sandbox too)."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -81,4 +82,36 @@ async def application(settings: Settings, *, token: str | None = None, api_url: 
 async def run_polling(settings: Settings, *, token: str | None = None, api_url: str | None = None) -> None:
     async with application(settings, token=token, api_url=api_url) as app:
         log.info("bot is polling %s", api_url or settings.bot_api_url)
+        await app.dispatcher.start_polling(app.bot, handle_signals=False)
+
+
+@asynccontextmanager
+async def verification_running(app: Application, *, idle_sleep: float = 0.5) -> AsyncIterator[None]:
+    """The verifier (over the local registry tables) and the notice sender beside the bot."""
+    from bot.worker.notices import run_notices
+    from bot.worker.verifier import run_verifier
+    from storage.registry_tables import RegistryTables
+
+    stop = asyncio.Event()
+    registries = RegistryTables(app.session_factory, app.vault)
+    workers = [
+        asyncio.create_task(run_verifier(session_factory=app.session_factory, vault=app.vault,
+                                         registries=registries, stop=stop, idle_sleep=idle_sleep)),
+        asyncio.create_task(run_notices(session_factory=app.session_factory, bot=app.bot, stop=stop,
+                                        idle_sleep=idle_sleep)),
+    ]
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.gather(*workers, return_exceptions=True)
+
+
+async def run_with_workers(settings: Settings, *, token: str | None = None, api_url: str | None = None) -> None:
+    """The bot, the verifier and the notice sender in one process, as the sandbox runs them.
+
+    The registries are the local tables; production runs `python -m bot worker` separately.
+    """
+    async with application(settings, token=token, api_url=api_url) as app, verification_running(app):
+        log.info("bot, verifier and notices are running against %s", api_url or settings.bot_api_url)
         await app.dispatcher.start_polling(app.bot, handle_signals=False)

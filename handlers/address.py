@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.chat_action import ChatActionSender
@@ -10,6 +11,7 @@ from handlers import flow, views
 from handlers.callbacks import HouseCb, NavCb, PageCb
 from handlers.states import Vote
 from services.address_book import AddressBook
+from services.drafts import DraftSeal
 from services.polls import PollBoard
 from verification.levels import Field
 
@@ -54,19 +56,21 @@ async def house_chosen(query: CallbackQuery, callback_data: HouseCb, state: FSMC
     address = next(b.text for row in query.message.reply_markup.inline_keyboard for b in row
                    if b.callback_data == callback_data.pack())
     await query.message.edit_text(views.chosen_house(address))
-    draft = await flow.load_draft(state, vault)
+    draft = flow.open_draft(data, vault)
+    changes = {"house_id": callback_data.house_id, "address": address}
     if data.get("house_id") != callback_data.house_id:
         draft.values.pop(Field.FLAT.value, None)  # a flat number belongs to its house
-        await flow.save_draft(state, vault, draft)
-    await state.update_data(house_id=callback_data.house_id, address=address)
-    await flow.continue_or_review(query.message, state, poll, vault)
+        changes["draft"] = DraftSeal(vault).seal(draft)
+    await state.update_data(changes)
+    await flow.continue_or_review(query.message, state, poll, draft, address)
 
 
 def create_router() -> Router:
     router = Router(name="address")
-    router.message.register(address_typed, Vote.address, F.text & ~F.text.startswith("/"))
-    router.message.register(address_typed, Vote.picking_house, F.text & ~F.text.startswith("/"))
-    router.callback_query.register(page_turned, Vote.picking_house, PageCb.filter())
-    router.callback_query.register(search_again, Vote.picking_house, NavCb.filter(F.action == "search"))
-    router.callback_query.register(house_chosen, Vote.picking_house, HouseCb.filter())
+    router.message.register(address_typed, StateFilter(Vote.address), flow.TypedAnswer())
+    router.message.register(address_typed, StateFilter(Vote.picking_house), flow.TypedAnswer())
+    router.callback_query.register(page_turned, StateFilter(Vote.picking_house), PageCb.filter())
+    router.callback_query.register(search_again, StateFilter(Vote.picking_house),
+                                   NavCb.filter(F.action == "search"))
+    router.callback_query.register(house_chosen, StateFilter(Vote.picking_house), HouseCb.filter())
     return router

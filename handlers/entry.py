@@ -5,6 +5,7 @@ from datetime import date
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
@@ -28,18 +29,18 @@ async def answer_given(message: Message, state: FSMContext, session, vault) -> N
         except TelegramBadRequest:
             pass
     verdict = validate(item, message.text, today=date.today(), min_age=poll.min_age)
-    await flow.retire_question(message, state)
+    await flow.retire_question(message, data)
     if isinstance(verdict, Refusal):
         await message.answer(views.refused(verdict))
         await flow.ask(message, state, item, editing=data.get("editing", False))
         return
-    draft = await flow.load_draft(state, vault)
+    draft = flow.open_draft(data, vault)
     draft.put(item, verdict.value)
     await flow.save_draft(state, vault, draft)
     if data.get("editing"):
-        await flow.show_review(message, state, poll, draft)
+        await flow.show_review(message, state, poll, draft, data.get("address", ""))
     else:
-        await flow.continue_or_review(message, state, poll, vault)
+        await flow.continue_or_review(message, state, poll, draft, data.get("address", ""))
 
 
 async def step_back(query: CallbackQuery, state: FSMContext, session, vault) -> None:
@@ -47,9 +48,9 @@ async def step_back(query: CallbackQuery, state: FSMContext, session, vault) -> 
     poll = await PollBoard(session).get(data["poll_id"])
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
-    draft = await flow.load_draft(state, vault)
+    draft = flow.open_draft(data, vault)
     if data.get("editing"):
-        await flow.show_review(query.message, state, poll, draft)
+        await flow.show_review(query.message, state, poll, draft, data.get("address", ""))
         return
     previous = draft.previous(flow.levels_of(poll), Field(data["field"]))
     if previous is None:
@@ -60,6 +61,6 @@ async def step_back(query: CallbackQuery, state: FSMContext, session, vault) -> 
 
 def create_router() -> Router:
     router = Router(name="entry")
-    router.message.register(answer_given, Vote.entering, F.text & ~F.text.startswith("/"))
-    router.callback_query.register(step_back, Vote.entering, NavCb.filter(F.action == "back"))
+    router.message.register(answer_given, StateFilter(Vote.entering), flow.TypedAnswer())
+    router.callback_query.register(step_back, StateFilter(Vote.entering), NavCb.filter(F.action == "back"))
     return router

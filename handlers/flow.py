@@ -1,7 +1,18 @@
-"""Moving between the dialogue's steps; shared by the handlers of each step."""
+"""Moving between the dialogue's steps; shared by the handlers of each step.
+
+A handler reads the FSM data once and passes it (and the draft, once opened) along, so that one
+update opens the sealed draft at most once.
+
+Handlers are registered with async filters only (`StateFilter(Vote.x)`, `TypedAnswer()`,
+`SomeCb.filter(...)`): aiogram runs a plain callable filter — a bare `State` or an `F` expression —
+in a worker thread (`asyncio.to_thread`) on every check, which cost more than the handler itself.
+"""
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
@@ -11,12 +22,23 @@ from services.drafts import Draft, DraftSeal
 from verification.levels import Field, Levels
 
 
+class TypedAnswer(Filter):
+    """A text message that is not a command: what the resident typed in answer to the step."""
+
+    async def __call__(self, message: Message) -> bool:
+        return bool(message.text) and not message.text.startswith("/")
+
+
 def levels_of(poll) -> Levels:
     return Levels(poll.identity_level, poll.apartment_level)
 
 
+def open_draft(data: dict[str, Any], vault) -> Draft:
+    return DraftSeal(vault).open(data.get("draft"))
+
+
 async def load_draft(state: FSMContext, vault) -> Draft:
-    return DraftSeal(vault).open((await state.get_data()).get("draft"))
+    return open_draft(await state.get_data(), vault)
 
 
 async def save_draft(state: FSMContext, vault, draft: Draft) -> None:
@@ -30,9 +52,9 @@ async def ask(message: Message, state: FSMContext, item: Field, *, editing: bool
     await state.update_data(field=item.value, editing=editing, question_id=sent.message_id)
 
 
-async def retire_question(message: Message, state: FSMContext) -> None:
+async def retire_question(message: Message, data: dict[str, Any]) -> None:
     """Takes the Back/Cancel buttons off a question once it is answered, so only the newest has them."""
-    question_id = (await state.get_data()).get("question_id")
+    question_id = data.get("question_id")
     if question_id:
         try:
             await message.bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=question_id)
@@ -47,20 +69,18 @@ async def ask_address(message: Message, state: FSMContext, poll) -> None:
     await message.answer(text, reply_markup=markup)
 
 
-async def continue_or_review(message: Message, state: FSMContext, poll, vault) -> None:
+async def continue_or_review(message: Message, state: FSMContext, poll, draft: Draft, address: str) -> None:
     """Asks the next unanswered field, or shows the review when everything is there."""
-    draft = await load_draft(state, vault)
     missing = draft.next_missing(levels_of(poll))
     if missing is not None:
         await ask(message, state, missing)
         return
-    await show_review(message, state, poll, draft)
+    await show_review(message, state, poll, draft, address)
 
 
-async def show_review(message: Message, state: FSMContext, poll, draft: Draft) -> None:
+async def show_review(message: Message, state: FSMContext, poll, draft: Draft, address: str) -> None:
     await state.set_state(Vote.reviewing)
-    data = await state.get_data()
-    text, markup = views.review(draft, levels_of(poll), data.get("address", ""))
+    text, markup = views.review(draft, levels_of(poll), address)
     await message.answer(text, reply_markup=markup)
 
 

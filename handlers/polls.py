@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from aiogram import Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
@@ -14,20 +15,23 @@ from services.ballots import BallotBox
 from services.polls import PollBoard, accepts_ballots
 
 
-async def show_polls(message: Message, state: FSMContext, session, resident, vault) -> None:
+async def show_polls(message: Message, state: FSMContext, session, resident, vault, *,
+                     newcomer: bool = False) -> None:
+    """`newcomer`: the resident was created by this very update, so has no ballot yet."""
     open_now, upcoming = await PollBoard(session).menu()
     if len(open_now) == 1:
-        await enter_poll(message, state, session, resident, vault, open_now[0])
+        await enter_poll(message, state, session, resident, vault, open_now[0], newcomer=newcomer)
         return
     await state.set_state(Vote.choosing_poll)
     text, markup = views.polls_menu(open_now, upcoming)
     await message.answer(text, reply_markup=markup)
 
 
-async def enter_poll(message: Message, state: FSMContext, session, resident, vault, poll) -> None:
-    receipts = await BallotBox(session, vault).receipts(resident, poll.id)
-    await state.update_data(poll_id=poll.id)
+async def enter_poll(message: Message, state: FSMContext, session, resident, vault, poll, *,
+                     newcomer: bool = False) -> None:
+    receipts = [] if newcomer else await BallotBox(session, vault).receipts(resident, poll.id)
     if receipts:
+        await state.update_data(poll_id=poll.id)
         await state.set_state(Vote.choosing_poll)
         text, markup = views.already_voted(poll, receipts)
         await message.answer(text, reply_markup=markup)
@@ -67,6 +71,6 @@ async def ballot_action(query: CallbackQuery, callback_data: BallotCb, state: FS
 
 def create_router() -> Router:
     router = Router(name="polls")
-    router.callback_query.register(poll_chosen, PollCb.filter())
-    router.callback_query.register(ballot_action, Vote.choosing_poll, BallotCb.filter())
+    router.callback_query.register(poll_chosen, PollCb.filter(), flags={"resident": True})
+    router.callback_query.register(ballot_action, StateFilter(Vote.choosing_poll), BallotCb.filter())
     return router

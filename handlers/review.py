@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 
@@ -41,7 +42,8 @@ async def back_to_last_field(query: CallbackQuery, state: FSMContext, session) -
 
 def create_router() -> Router:
     router = Router(name="review")
-    router.callback_query.register(edit_field, Vote.reviewing, EditCb.filter())
-    router.callback_query.register(confirmed, Vote.reviewing, NavCb.filter(F.action == "confirm"))
-    router.callback_query.register(back_to_last_field, Vote.reviewing, NavCb.filter(F.action == "back"))
+    reviewing = StateFilter(Vote.reviewing)
+    router.callback_query.register(edit_field, reviewing, EditCb.filter())
+    router.callback_query.register(confirmed, reviewing, NavCb.filter(F.action == "confirm"))
+    router.callback_query.register(back_to_last_field, reviewing, NavCb.filter(F.action == "back"))
     return router

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
@@ -27,18 +27,21 @@ async def start(message: Message, state: FSMContext, session, resident, vault) -
 
 
 async def consent(query: CallbackQuery, callback_data: ConsentCb, state: FSMContext, session,
-                  i18n: I18n, vault) -> None:
+                  resident, i18n: I18n, vault) -> None:
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
     if not callback_data.agree:
         await state.clear()
         await query.message.answer(views.declined())
         return
+    newcomer = resident is None
     residents = ResidentRepository(session)
     resident = await residents.get_or_create(query.from_user.id, i18n.current_locale)
     await residents.record_consent(resident, datetime.now(timezone.utc))
     await session.commit()
-    await show_polls(query.message, state, session, resident, vault)
+    # from now on the language is read from the dialogue's data, not the database
+    await state.update_data(language=resident.language)
+    await show_polls(query.message, state, session, resident, vault, newcomer=newcomer)
 
 
 async def help_command(message: Message) -> None:
@@ -63,9 +66,11 @@ async def language_chosen(query: CallbackQuery, callback_data: LanguageCb, state
 
 def create_router() -> Router:
     router = Router(name="start")
-    router.message.register(start, CommandStart())
-    router.callback_query.register(consent, Vote.consent, ConsentCb.filter())
+    router.message.register(start, CommandStart(), flags={"resident": True})
+    router.callback_query.register(consent, StateFilter(Vote.consent), ConsentCb.filter(),
+                                   flags={"resident": True})
     router.message.register(help_command, Command("help"))
     router.message.register(language_command, Command("language"))
-    router.callback_query.register(language_chosen, LanguageCb.filter(F.code.in_({"ru", "en"})))
+    router.callback_query.register(language_chosen, LanguageCb.filter(F.code.in_({"ru", "en"})),
+                                   flags={"resident": True})
     return router

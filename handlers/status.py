@@ -31,7 +31,7 @@ async def cancel_button(query: CallbackQuery, state: FSMContext) -> None:
 
 def create_router() -> Router:
     router = Router(name="status")
-    router.message.register(status, Command("status"))
+    router.message.register(status, Command("status"), flags={"resident": True})
     router.message.register(cancel, Command("cancel"))
     router.callback_query.register(cancel_button, NavCb.filter(F.action == "cancel"))
     return router

@@ -5,9 +5,8 @@ from datetime import date, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callbacks import BallotCb, ChoiceCb, ConsentCb, EditCb, HouseCb, LanguageCb, NavCb, PageCb, PollCb
 from services.address_book import SearchOutcome
@@ -15,7 +14,7 @@ from services.ballots import Receipt
 from services.drafts import Draft
 from verification.levels import Field, Levels
 from verification.masks import mask
-from verification.refusal import Refusal
+from verification.refusal import N_, Refusal
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 PAGE_SIZE = 5
@@ -28,16 +27,19 @@ def when(moment: datetime | None) -> str:
     return moment.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M") if moment else "—"
 
 
+LABELS = {
+    Field.FLAT: N_("Flat"),
+    Field.FULL_NAME: N_("Full name"),
+    Field.BIRTH_DATE: N_("Date of birth"),
+    Field.PASSPORT: N_("Passport"),
+    Field.SNILS: N_("SNILS"),
+    Field.FLS: N_("FLS (payer number)"),
+    Field.PROPERTY_DOCUMENT: N_("Property document"),
+}
+
+
 def label(item: Field) -> str:
-    return {
-        Field.FLAT: _("Flat"),
-        Field.FULL_NAME: _("Full name"),
-        Field.BIRTH_DATE: _("Date of birth"),
-        Field.PASSPORT: _("Passport"),
-        Field.SNILS: _("SNILS"),
-        Field.FLS: _("FLS (payer number)"),
-        Field.PROPERTY_DOCUMENT: _("Property document"),
-    }[item]
+    return _(LABELS[item])
 
 
 def choice_text(choice: str) -> str:
@@ -52,10 +54,35 @@ def status_text(status: str) -> str:
     }.get(status, status)
 
 
-def _nav(builder: InlineKeyboardBuilder, *, back: bool = True) -> None:
-    if back:
-        builder.button(text=_("◀ Back"), callback_data=NavCb(action="back"))
-    builder.button(text=_("✖ Cancel"), callback_data=NavCb(action="cancel"))
+# Keyboards are built as plain markups: aiogram's InlineKeyboardBuilder deep-copies every button
+# already added on each new one, which made the review screen alone cost about a millisecond.
+BACK, CANCEL = NavCb(action="back").pack(), NavCb(action="cancel").pack()
+
+
+def _button(text: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data)
+
+
+def _keyboard(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=list(rows))
+
+
+def _in_rows(buttons: list[InlineKeyboardButton], *sizes: int) -> InlineKeyboardMarkup:
+    """Rows of the given sizes, the last size repeating (as InlineKeyboardBuilder.adjust lays out)."""
+    rows, at, size = [], 0, sizes[0]
+    for index in range(len(buttons)):
+        if index - at >= size:
+            rows.append(buttons[at:index])
+            at = index
+            size = sizes[min(len(rows), len(sizes) - 1)]
+    if at < len(buttons):
+        rows.append(buttons[at:])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _nav(*, back: bool = True) -> list[InlineKeyboardButton]:
+    cancel = _button(_("✖ Cancel"), CANCEL)
+    return [_button(_("◀ Back"), BACK), cancel] if back else [cancel]
 
 
 def greeting(first_name: str) -> str:
@@ -79,11 +106,8 @@ def consent() -> Screen:
         "How long: until the results of the vote are final, then the personal data is erased; "
         "the ballot itself stays, without your data.\n\nDo you agree?"
     )
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("✅ I agree"), callback_data=ConsentCb(agree=True))
-    builder.button(text=_("Decline"), callback_data=ConsentCb(agree=False))
-    builder.adjust(2)
-    return text, builder.as_markup()
+    return text, _keyboard([_button(_("✅ I agree"), ConsentCb(agree=True).pack()),
+                            _button(_("Decline"), ConsentCb(agree=False).pack())])
 
 
 def declined() -> str:
@@ -91,10 +115,8 @@ def declined() -> str:
 
 
 def languages() -> Screen:
-    builder = InlineKeyboardBuilder()
-    builder.button(text="Русский", callback_data=LanguageCb(code="ru"))
-    builder.button(text="English", callback_data=LanguageCb(code="en"))
-    return _("Choose the language:"), builder.as_markup()
+    return _("Choose the language:"), _keyboard([_button("Русский", LanguageCb(code="ru").pack()),
+                                                 _button("English", LanguageCb(code="en").pack())])
 
 
 def help_text() -> str:
@@ -114,11 +136,7 @@ def polls_menu(polls: list, upcoming: list) -> Screen:
         lines += [_("«{title}» opens on {opens}.").format(title=escape(p.title), opens=when(p.opens_at))
                   for p in upcoming]
         return "\n".join(lines), None
-    builder = InlineKeyboardBuilder()
-    for poll in polls:
-        builder.button(text=poll.title, callback_data=PollCb(poll_id=poll.id))
-    builder.adjust(1)
-    return _("Choose the vote:"), builder.as_markup()
+    return _("Choose the vote:"), _keyboard(*([_button(p.title, PollCb(poll_id=p.id).pack())] for p in polls))
 
 
 def poll_unavailable(poll) -> str:
@@ -131,25 +149,21 @@ def poll_unavailable(poll) -> str:
 
 def already_voted(poll, receipts: list[Receipt]) -> Screen:
     lines = [_("<b>{title}</b>\nYou have already voted:").format(title=escape(poll.title))]
-    builder = InlineKeyboardBuilder()
+    rows = []
     for receipt in receipts:
         lines.append(receipt_line(receipt))
-        builder.button(text=_("Change my choice: flat {flat}").format(flat=receipt.flat),
-                       callback_data=BallotCb(action="change", ballot_id=receipt.ballot_id))
-    builder.button(text=_("Vote for another flat"), callback_data=BallotCb(action="another"))
-    builder.adjust(1)
-    return "\n\n".join(lines), builder.as_markup()
+        rows.append([_button(_("Change my choice: flat {flat}").format(flat=receipt.flat),
+                             BallotCb(action="change", ballot_id=receipt.ballot_id).pack())])
+    rows.append([_button(_("Vote for another flat"), BallotCb(action="another").pack())])
+    return "\n\n".join(lines), _keyboard(*rows)
 
 
 def address_prompt(poll) -> Screen:
-    builder = InlineKeyboardBuilder()
-    _nav(builder, back=False)
     text = _("<b>{title}</b>\n{question}\n\nType the address of your house, e.g. «Кубинка 12 к3».")
-    return text.format(title=escape(poll.title), question=escape(poll.question)), builder.as_markup()
+    return text.format(title=escape(poll.title), question=escape(poll.question)), _keyboard(_nav(back=False))
 
 
 def search_results(outcome: SearchOutcome, page: int) -> Screen:
-    builder = InlineKeyboardBuilder()
     if not outcome.matches:
         if outcome.outside_poll:
             text = _("The house «{address}» is not in this vote. Check the address or choose another vote with /start.")
@@ -157,28 +171,25 @@ def search_results(outcome: SearchOutcome, page: int) -> Screen:
         else:
             text = _("I could not find this address. Type the street and the house number, "
                      "e.g. «Кубинка 12 к3» or «проспект Мира 102 стр 1».")
-        _nav(builder, back=False)
-        return text, builder.as_markup()
+        return text, _keyboard(_nav(back=False))
     chunk = outcome.matches[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
-    for match in chunk:
-        builder.button(text=f"{match.address} ({match.district})"[:120],
-                       callback_data=HouseCb(house_id=match.house_id))
-    rows = [1] * len(chunk)
-    paging = 0
+    rows = [[_button(f"{match.address} ({match.district})"[:120], HouseCb(house_id=match.house_id).pack())]
+            for match in chunk]
+    paging = []
     if page > 0:
-        builder.button(text=_("← Previous"), callback_data=PageCb(page=page - 1))
-        paging += 1
+        paging.append(_button(_("← Previous"), PageCb(page=page - 1).pack()))
     if (page + 1) * PAGE_SIZE < len(outcome.matches):
-        builder.button(text=_("More →"), callback_data=PageCb(page=page + 1))
-        paging += 1
-    builder.button(text=_("None of these — search again"), callback_data=NavCb(action="search"))
-    builder.button(text=_("✖ Cancel"), callback_data=NavCb(action="cancel"))
-    builder.adjust(*rows, *([paging] if paging else []), 1, 1)
+        paging.append(_button(_("More →"), PageCb(page=page + 1).pack()))
+    if paging:
+        rows.append(paging)
+    rows.append([_button(_("None of these — search again"), NavCb(action="search").pack())])
+    rows.append(_nav(back=False))
+    markup = _keyboard(*rows)
     text = _("Choose your house:")
     if outcome.outside_poll:
         text = _("The house «{address}» is not in this vote. Maybe you meant one of these:").format(
             address=escape(outcome.outside_poll.address))
-    return text, builder.as_markup()
+    return text, markup
 
 
 def question(item: Field, *, editing: bool = False) -> Screen:
@@ -195,10 +206,7 @@ def question(item: Field, *, editing: bool = False) -> Screen:
     }[item]
     if item in PERSONAL:
         text += "\n" + _("🔒 I delete this message from the chat as soon as I have read it.")
-    builder = InlineKeyboardBuilder()
-    _nav(builder)  # while editing from the review, Back returns to the review
-    builder.adjust(2)
-    return text, builder.as_markup()
+    return text, _keyboard(_nav())  # while editing from the review, Back returns to the review
 
 
 def refused(refusal: Refusal) -> str:
@@ -207,34 +215,29 @@ def refused(refusal: Refusal) -> str:
 
 def review(draft: Draft, levels: Levels, address: str) -> Screen:
     lines = [_("<b>Check your data</b>"), _("House: {address}").format(address=escape(address))]
-    builder = InlineKeyboardBuilder()
+    buttons = []
+    edit = _("✏ {field}")
     for item in levels.fields:
         value = draft.get(item) or ""
         shown = date.fromisoformat(value).strftime("%d.%m.%Y") if item is Field.BIRTH_DATE and value else mask(item, value)
-        lines.append(f"{label(item)}: <code>{escape(shown)}</code>")
-        builder.button(text=_("✏ {field}").format(field=label(item)), callback_data=EditCb(field=item.value))
-    builder.button(text=_("✅ All correct"), callback_data=NavCb(action="confirm"))
-    _nav(builder)
-    builder.adjust(2, 2, 2, 2, 1, 2)
-    return "\n".join(lines), builder.as_markup()
+        name = label(item)
+        lines.append(f"{name}: <code>{escape(shown)}</code>")
+        buttons.append(_button(edit.format(field=name), EditCb(field=item.value).pack()))
+    buttons.append(_button(_("✅ All correct"), NavCb(action="confirm").pack()))
+    return "\n".join(lines), _in_rows(buttons + _nav(), 2, 2, 2, 2, 1, 2)
 
 
 def vote_question(poll) -> Screen:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("👍 YES"), callback_data=ChoiceCb(choice="yes"))
-    builder.button(text=_("👎 NO"), callback_data=ChoiceCb(choice="no"))
-    _nav(builder)
-    builder.adjust(2, 2)
-    return f"<b>{escape(poll.question)}</b>", builder.as_markup()
+    choices = [_button(_("👍 YES"), ChoiceCb(choice="yes").pack()),
+               _button(_("👎 NO"), ChoiceCb(choice="no").pack())]
+    return f"<b>{escape(poll.question)}</b>", _keyboard(choices, _nav())
 
 
 def confirm(choice: str, poll) -> Screen:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("Yes, vote {choice}").format(choice=choice_text(choice)), callback_data=NavCb(action="cast"))
-    _nav(builder)
-    builder.adjust(1, 2)
+    sure = _button(_("Yes, vote {choice}").format(choice=choice_text(choice)), NavCb(action="cast").pack())
+    markup = _keyboard([sure], _nav())
     text = _("You vote <b>{choice}</b>. Are you sure? You can change it until the vote closes ({closes}).")
-    return text.format(choice=choice_text(choice), closes=when(poll.closes_at)), builder.as_markup()
+    return text.format(choice=choice_text(choice), closes=when(poll.closes_at)), markup
 
 
 def receipt_line(receipt: Receipt) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from aiogram.utils.chat_action import ChatActionSender
@@ -31,7 +32,8 @@ async def back_from_choice(query: CallbackQuery, state: FSMContext, session, res
     if data.get("ballot_id"):
         await enter_poll(query.message, state, session, resident, vault, poll)
     else:
-        await flow.show_review(query.message, state, poll, await flow.load_draft(state, vault))
+        draft = flow.open_draft(data, vault)
+        await flow.show_review(query.message, state, poll, draft, data.get("address", ""))
 
 
 async def back_from_confirm(query: CallbackQuery, state: FSMContext, session) -> None:
@@ -55,7 +57,7 @@ async def cast(query: CallbackQuery, state: FSMContext, session, resident, vault
                                                   choice=data["choice"])
             else:
                 receipt = await box.cast(poll=poll, house_id=data["house_id"], resident=resident,
-                                         draft=await flow.load_draft(state, vault), choice=data["choice"])
+                                         draft=flow.open_draft(data, vault), choice=data["choice"])
             await session.commit()
     except BallotRefused as refusal:
         await session.rollback()
@@ -70,8 +72,11 @@ async def cast(query: CallbackQuery, state: FSMContext, session, resident, vault
 
 def create_router() -> Router:
     router = Router(name="vote")
-    router.callback_query.register(choice_made, Vote.choosing, ChoiceCb.filter(F.choice.in_({"yes", "no"})))
-    router.callback_query.register(back_from_choice, Vote.choosing, NavCb.filter(F.action == "back"))
-    router.callback_query.register(back_from_confirm, Vote.confirming, NavCb.filter(F.action == "back"))
-    router.callback_query.register(cast, Vote.confirming, NavCb.filter(F.action == "cast"))
+    choosing, confirming = StateFilter(Vote.choosing), StateFilter(Vote.confirming)
+    router.callback_query.register(choice_made, choosing, ChoiceCb.filter(F.choice.in_({"yes", "no"})))
+    router.callback_query.register(back_from_choice, choosing, NavCb.filter(F.action == "back"),
+                                   flags={"resident": True})
+    router.callback_query.register(back_from_confirm, confirming, NavCb.filter(F.action == "back"))
+    router.callback_query.register(cast, confirming, NavCb.filter(F.action == "cast"),
+                                   flags={"resident": True})
     return router

@@ -3,10 +3,10 @@ import pkgutil
 
 import pytest
 
-import tests.plugins
+pytest.register_assert_rewrite("tests.plugins")
+
+import tests.plugins  # noqa: E402  (after the rewrite hook, so plugin asserts explain themselves)
 
 pytest_plugins = [
     f"tests.plugins.{module.name}" for module in pkgutil.iter_modules(tests.plugins.__path__)
 ]
-
-pytest.register_assert_rewrite("tests.plugins")

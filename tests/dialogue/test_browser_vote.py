@@ -30,9 +30,12 @@ async def test_a_person_votes_in_the_web_chat(page, stand, language):
 
     words = WORDS[language]
     await page.goto(stand.server.url + "/")
-    await page.fill("#new-person input[name=first_name]", "Мария" if language == "ru" else "Mary")
+    name = "Мария" if language == "ru" else "Mary"
+    await page.fill("#new-person input[name=first_name]", name)
     await page.select_option("#new-person select[name=language_code]", language)
     await page.click("#new-person button[type=submit]")
+    await expect(page.locator(".person.active")).to_contain_text(name)
+    await expect(page.locator("#text-input")).to_be_visible()
     await say(page, "/start")
     await press(page, words["agree"])
     await expect(page.locator(".msg.bot").last).to_contain_text("Кубинка 12 к3")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.runners import Application, application
+from bot.runners import Application, application, verification_running
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.runner import SandboxServer
 from bot.settings import load_settings
@@ -109,7 +109,8 @@ async def open_poll(sessions, *, levels: Levels = Levels(), min_age: int = 18, t
 @asynccontextmanager
 async def voting_stand(database_file: Path, *, pii_keys: dict[str, str], redis_url: str = "",
                        fsm_prefix: str = "fsm", levels: Levels = Levels(),
-                       server: SandboxServer | None = None, poll_id: int | None = None) -> AsyncIterator[VotingStand]:
+                       server: SandboxServer | None = None, poll_id: int | None = None,
+                       verification: bool = False) -> AsyncIterator[VotingStand]:
     """The real bot on `database_file` polling a sandbox (a fresh one unless `server` is given)."""
     url = f"sqlite+aiosqlite:///{database_file}"
     settings = load_settings(database_url=url, redis_url=redis_url, **pii_keys)
@@ -125,7 +126,11 @@ async def voting_stand(database_file: Path, *, pii_keys: dict[str, str], redis_u
         async with SandboxClient(server.url, timeout=15.0) as client, application(
             settings, token=SANDBOX_TOKEN, api_url=server.url, engine=engine, fsm_prefix=fsm_prefix,
         ) as app, bot_polling(app.dispatcher, app.bot, server):
-            yield VotingStand(server, client, app, sessions, engine, poll_id, database_file)
+            if not verification:
+                yield VotingStand(server, client, app, sessions, engine, poll_id, database_file)
+                return
+            async with verification_running(app, idle_sleep=0.1):
+                yield VotingStand(server, client, app, sessions, engine, poll_id, database_file)
     finally:
         if own_server:
             await server.stop()
