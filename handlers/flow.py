@@ -64,7 +64,8 @@ async def retire_question(message: Message, data: dict[str, Any]) -> None:
 
 async def ask_address(message: Message, state: FSMContext, poll) -> None:
     await state.set_state(Vote.address)
-    await state.update_data(poll_id=poll.id)
+    # a new ballot: whatever correction was left unfinished does not follow it
+    await state.update_data(poll_id=poll.id, correcting=None)
     text, markup = views.address_prompt(poll)
     await message.answer(text, reply_markup=markup)
 
@@ -80,7 +81,8 @@ async def continue_or_review(message: Message, state: FSMContext, poll, draft: D
 
 async def show_review(message: Message, state: FSMContext, poll, draft: Draft, address: str) -> None:
     await state.set_state(Vote.reviewing)
-    text, markup = views.review(draft, levels_of(poll), address)
+    correcting = bool((await state.get_data()).get("correcting"))
+    text, markup = views.review(draft, levels_of(poll), address, correcting=correcting)
     await message.answer(text, reply_markup=markup)
 
 

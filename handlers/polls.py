@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -72,5 +72,6 @@ async def ballot_action(query: CallbackQuery, callback_data: BallotCb, state: FS
 def create_router() -> Router:
     router = Router(name="polls")
     router.callback_query.register(poll_chosen, PollCb.filter(), flags={"resident": True})
-    router.callback_query.register(ballot_action, StateFilter(Vote.choosing_poll), BallotCb.filter())
+    router.callback_query.register(ballot_action, StateFilter(Vote.choosing_poll),
+                                   BallotCb.filter(F.action.in_({"change", "another"})))
     return router

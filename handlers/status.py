@@ -1,6 +1,8 @@
 """/status and /cancel: available at every step."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -9,11 +11,19 @@ from aiogram.types import CallbackQuery, Message
 from handlers import views
 from handlers.callbacks import NavCb
 from services.ballots import BallotBox
+from services.polls import PollBoard
 
 
 async def status(message: Message, session, resident, vault) -> None:
     receipts = await BallotBox(session, vault).receipts(resident) if resident else []
-    await message.answer(views.status(receipts))
+    board, now = PollBoard(session), datetime.now(timezone.utc)
+    correctable = set()
+    for receipt in receipts:
+        poll = await board.get(receipt.poll_id)
+        if receipt.status != "counted" and poll is not None and poll.accepts_ballots_at(now):
+            correctable.add(receipt.ballot_id)
+    text, markup = views.status(receipts, correctable)
+    await message.answer(text, reply_markup=markup)
 
 
 async def cancel(message: Message, state: FSMContext) -> None:

@@ -213,18 +213,21 @@ def refused(refusal: Refusal) -> str:
     return "⚠️ " + refusal.render(_)
 
 
-def review(draft: Draft, levels: Levels, address: str) -> Screen:
+def review(draft: Draft, levels: Levels, address: str, *, correcting: bool = False) -> Screen:
+    """Every field masked, an edit button each; a correction keeps the flat (it names the ballot)."""
     lines = [_("<b>Check your data</b>"), _("House: {address}").format(address=escape(address))]
-    buttons = []
+    edits = []
     edit = _("✏ {field}")
     for item in levels.fields:
         value = draft.get(item) or ""
         shown = date.fromisoformat(value).strftime("%d.%m.%Y") if item is Field.BIRTH_DATE and value else mask(item, value)
         name = label(item)
         lines.append(f"{name}: <code>{escape(shown)}</code>")
-        buttons.append(_button(edit.format(field=name), EditCb(field=item.value).pack()))
-    buttons.append(_button(_("✅ All correct"), NavCb(action="confirm").pack()))
-    return "\n".join(lines), _in_rows(buttons + _nav(), 2, 2, 2, 2, 1, 2)
+        if not (correcting and item is Field.FLAT):
+            edits.append(_button(edit.format(field=name), EditCb(field=item.value).pack()))
+    confirm = _("✅ All correct, check again") if correcting else _("✅ All correct")
+    rows = [edits[i:i + 2] for i in range(0, len(edits), 2)]
+    return "\n".join(lines), _keyboard(*rows, [_button(confirm, NavCb(action="confirm").pack())], _nav())
 
 
 def vote_question(poll) -> Screen:
@@ -276,10 +279,26 @@ def ballot_refused(reason: str) -> str:
     }.get(reason, reason)
 
 
-def status(receipts: list[Receipt]) -> str:
+def status(receipts: list[Receipt], correctable: set[int] = frozenset()) -> Screen:
+    """The resident's ballots; those not counted yet in an open vote can have their data corrected."""
     if not receipts:
-        return _("You have no ballots yet. Send /start to vote.")
-    return "\n\n".join([_("<b>Your ballots</b>")] + [receipt_line(r) for r in receipts])
+        return _("You have no ballots yet. Send /start to vote."), None
+    rows = [[_button(_("✏ Correct my data: flat {flat}").format(flat=r.flat),
+                     BallotCb(action="correct", ballot_id=r.ballot_id).pack())]
+            for r in receipts if r.ballot_id in correctable]
+    text = "\n\n".join([_("<b>Your ballots</b>")] + [receipt_line(r) for r in receipts])
+    return text, _keyboard(*rows) if rows else None
+
+
+def corrected(receipt: Receipt) -> str:
+    text = _("🔄 Your data is updated and will be checked against the registries again. Receipt "
+             "<code>{code}</code>; your choice stays: {choice}. I will tell you the result by {deadline}.")
+    return text.format(code=receipt.code, choice=choice_text(receipt.choice),
+                       deadline=when(receipt.expected_by).split()[0])
+
+
+def flat_is_fixed() -> str:
+    return _("The flat cannot be changed in a correction: to vote for another flat, send /start.")
 
 
 def out_of_date() -> str:

@@ -8,6 +8,7 @@ from storage.models import Ballot, Poll, Resident
 from storage.pii import PiiVault
 from storage.errors import BallotNotFound, DuplicateBallot, DuplicatePerson, HouseNotInPoll, PollNotOpen
 from storage.repositories import BallotRepository, HouseRepository
+from storage.repositories.checks import RegistryCheckRepository
 from verification.calendar import add_working_days
 from verification.levels import Field
 from verification.validators.names import normalise_name_key
@@ -54,13 +55,7 @@ class BallotBox:
         house = await HouseRepository(self._session).get(house_id)
         if house is None:
             raise BallotRefused("house.not_in_poll")
-        person = self._vault.person_digest(
-            normalise_name_key(draft.get(Field.FULL_NAME) or ""), draft.birth_date or date.min
-        )
-        identifiers = {
-            item.value: self._vault.digest(item.value, draft.get(item)) if draft.get(item) else None
-            for item in IDENTIFIERS
-        }
+        person, identifiers = self._digests(draft)
         try:
             ballot = await self._ballots.cast(
                 poll=poll, house=house, flat_number=draft.get(Field.FLAT) or "", resident=resident,
@@ -94,6 +89,47 @@ class BallotBox:
         except PollNotOpen:
             raise BallotRefused("poll.closed") from None
         return self._receipt(ballot, ballot.poll, ballot.house.address)
+
+    async def draft_of(self, *, resident: Resident, ballot_id: int, now: datetime | None = None) -> tuple[Receipt, Draft]:
+        """A ballot's data opened for the resident to correct, while its poll takes ballots."""
+        ballot = await self._ballots.get(ballot_id)
+        if ballot is None or ballot.resident_id != resident.id:
+            raise BallotRefused("ballot.not_found")
+        if not ballot.poll.accepts_ballots_at(now or datetime.now(timezone.utc)):
+            raise BallotRefused("poll.closed")
+        sealed = await self._ballots.sealed_data(ballot_id)
+        if sealed is None:
+            raise BallotRefused("ballot.not_found")
+        values = self._vault.open(sealed)
+        return self._receipt(ballot, ballot.poll, ballot.house.address), Draft({k: str(v) for k, v in values.items()})
+
+    async def correct(self, *, resident: Resident, ballot_id: int, draft: Draft,
+                      now: datetime | None = None) -> Receipt:
+        """Replaces a ballot's data and sends it back to the registries; receipt and choice stay."""
+        now = now or datetime.now(timezone.utc)
+        person, identifiers = self._digests(draft)
+        try:
+            ballot = await RegistryCheckRepository(self._session).correct_personal_data(
+                ballot_id, person_hmac=person, identifiers=identifiers,
+                sealed=self._vault.seal(dict(draft.values)), at=now, resident_id=resident.id)
+        except BallotNotFound:
+            raise BallotRefused("ballot.not_found") from None
+        except PollNotOpen:
+            raise BallotRefused("poll.closed") from None
+        except DuplicatePerson:
+            raise BallotRefused("ballot.same_person_elsewhere") from None
+        return self._receipt(ballot, ballot.poll, ballot.house.address)
+
+    def _digests(self, draft: Draft) -> tuple[str, dict[str, str | None]]:
+        """The person's and the identifiers' keyed digests: what matching and de-duplication use."""
+        person = self._vault.person_digest(
+            normalise_name_key(draft.get(Field.FULL_NAME) or ""), draft.birth_date or date.min
+        )
+        identifiers = {
+            item.value: self._vault.digest(item.value, draft.get(item)) if draft.get(item) else None
+            for item in IDENTIFIERS
+        }
+        return person, identifiers
 
     async def receipts(self, resident: Resident, poll_id: int | None = None) -> list[Receipt]:
         ballots = await self._ballots.for_resident(resident.id, poll_id)

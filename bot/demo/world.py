@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -14,7 +14,10 @@ from bot.settings import Settings
 from storage.database import create_engine, create_session_factory
 from storage.house_import import import_houses
 from storage.migrate import upgrade
+from storage.pii import PiiVault
 from storage.repositories import HouseRepository, PollRepository
+from bot.demo.residents import load_demo_registries, residents_for_page
+from verification.levels import Levels
 
 ROOT = Path(__file__).resolve().parents[2]
 HOUSES_CSV = ROOT / "data" / "renovation-2017" / "houses.csv"
@@ -27,6 +30,7 @@ class DemoWorld:
     houses: int
     poll_id: int
     poll_created: bool
+    residents: list[dict[str, str]] = field(default_factory=list)  # cards for the sandbox page
 
 
 def sandbox_settings(settings: Settings, var_dir: Path = ROOT / "var") -> Settings:
@@ -54,25 +58,37 @@ def reset_database(settings: Settings) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-async def prepare_world(settings: Settings, *, now: datetime | None = None) -> DemoWorld:
-    now = now or datetime.now(timezone.utc)
+async def prepare_world(settings: Settings, *, now: datetime | None = None,
+                        registries_dir: Path = ROOT / "var" / "demo-registries") -> DemoWorld:
+    """Migrates, loads the houses, opens the demo vote and fills the demo registries."""
     await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
     try:
-        async with create_session_factory(engine).begin() as session:
-            houses = HouseRepository(session)
-            if await houses.count() == 0:
-                await import_houses(session, HOUSES_CSV)
-            count = await houses.count()
-            polls = PollRepository(session)
-            existing = [p for p in await polls.list() if p.accepts_ballots_at(now)]
-            if existing:
-                return DemoWorld(count, existing[0].id, False)
-            poll = await polls.create(
-                title=DEMO_POLL_TITLE, question=DEMO_POLL_QUESTION,
-                opens_at=now - timedelta(minutes=1), closes_at=now + timedelta(days=60),
-            )
-            await polls.open(poll.id, now=now)
-            return DemoWorld(count, poll.id, True)
+        sessions = create_session_factory(engine)
+        world = await _houses_and_poll(sessions, now or datetime.now(timezone.utc))
+        vault = PiiVault(settings.hmac_key, settings.encryption_key)
+        summary = await load_demo_registries(sessions, vault, HOUSES_CSV, registries_dir)
+        async with sessions() as session:
+            poll = await PollRepository(session).get(world.poll_id)
+            levels = str(Levels(poll.identity_level, poll.apartment_level))
+        return replace(world, residents=residents_for_page(summary, levels))
     finally:
         await engine.dispose()
+
+
+async def _houses_and_poll(sessions, now: datetime) -> DemoWorld:
+    async with sessions.begin() as session:
+        houses = HouseRepository(session)
+        if await houses.count() == 0:
+            await import_houses(session, HOUSES_CSV)
+        count = await houses.count()
+        polls = PollRepository(session)
+        existing = [p for p in await polls.list() if p.accepts_ballots_at(now)]
+        if existing:
+            return DemoWorld(count, existing[0].id, False)
+        poll = await polls.create(
+            title=DEMO_POLL_TITLE, question=DEMO_POLL_QUESTION,
+            opens_at=now - timedelta(minutes=1), closes_at=now + timedelta(days=60),
+        )
+        await polls.open(poll.id, now=now)
+        return DemoWorld(count, poll.id, True)

@@ -168,6 +168,11 @@ class BallotRepository:
         result = await self.session.scalars(_with_places(statement.order_by(Ballot.created_at, Ballot.id)))
         return list(result.unique())
 
+    async def sealed_data(self, ballot_id: int) -> bytes | None:
+        """The sealed personal data of a ballot (None once erased), for a correction by its owner."""
+        statement = select(BallotPersonalData.sealed).where(BallotPersonalData.ballot_id == ballot_id)
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
     async def history(self, ballot_id: int) -> Sequence[BallotEvent]:
         """A ballot's events, oldest first."""
         statement = (

@@ -1,0 +1,71 @@
+"""Correcting a ballot's data from /status while the vote is open: it is then checked again."""
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Filter, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery
+
+from handlers import flow, views
+from handlers.callbacks import BallotCb, EditCb, NavCb
+from handlers.states import Vote
+from services.ballots import BallotBox, BallotRefused
+from services.polls import PollBoard
+
+
+class Correcting(Filter):
+    """The review belongs to a correction of a ballot already cast, not to a new ballot."""
+
+    async def __call__(self, query: CallbackQuery, state: FSMContext) -> bool:
+        return bool((await state.get_data()).get("correcting"))
+
+
+async def start_correction(query: CallbackQuery, callback_data: BallotCb, state: FSMContext, session,
+                           resident, vault) -> None:
+    await query.answer()
+    try:
+        receipt, draft = await BallotBox(session, vault).draft_of(resident=resident,
+                                                                  ballot_id=callback_data.ballot_id)
+    except BallotRefused as refusal:
+        await query.message.answer(views.ballot_refused(refusal.reason))
+        return
+    poll = await PollBoard(session).get(receipt.poll_id)
+    await query.message.edit_reply_markup(reply_markup=None)
+    await state.update_data(poll_id=poll.id, address=receipt.address, correcting=receipt.ballot_id,
+                            ballot_id=None)
+    await flow.save_draft(state, vault, draft)
+    await flow.show_review(query.message, state, poll, draft, receipt.address)
+
+
+async def flat_is_fixed(query: CallbackQuery) -> None:
+    await query.answer(views.flat_is_fixed(), show_alert=True)
+
+
+async def submit_correction(query: CallbackQuery, state: FSMContext, session, resident, vault) -> None:
+    data = await state.get_data()
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    try:
+        receipt = await BallotBox(session, vault).correct(
+            resident=resident, ballot_id=data["correcting"], draft=flow.open_draft(data, vault))
+        await session.commit()
+    except BallotRefused as refusal:
+        await session.rollback()
+        await state.set_state(None)
+        await query.message.answer(views.ballot_refused(refusal.reason))
+        return
+    # the ballot holds the data again: nothing personal stays in the dialogue's storage
+    await state.set_state(None)
+    await state.set_data({"language": data["language"]} if data.get("language") else {})
+    await query.message.answer(views.corrected(receipt))
+
+
+def create_router() -> Router:
+    router = Router(name="corrections")
+    reviewing = StateFilter(Vote.reviewing)
+    router.callback_query.register(start_correction, BallotCb.filter(F.action == "correct"),
+                                   flags={"resident": True})
+    router.callback_query.register(flat_is_fixed, reviewing, EditCb.filter(F.field == "flat"), Correcting())
+    router.callback_query.register(submit_correction, reviewing, NavCb.filter(F.action == "confirm"),
+                                   Correcting(), flags={"resident": True})
+    return router

@@ -1,0 +1,114 @@
+"""Vote as a resident the registries know; within seconds the bot says whether the vote counted."""
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.demo.registries import COLUMNS, generate
+from storage.database import create_engine, create_session_factory
+from storage.models import Ballot
+from storage.pii import PiiVault
+from storage.registry_import import import_registry
+from tests.dialogue.steps import choose_house, consent, enter, cast
+from tests.plugins.dialogue import HOUSES_CSV, Person, voting_stand
+
+KUBINKA_UNOMS = 3  # a few houses are enough for registries the test can read
+
+
+@pytest.fixture
+async def verifying(tmp_path, houses_template, pii_keys) -> AsyncIterator[tuple]:
+    database_file = tmp_path / "vote.sqlite3"
+    shutil.copy(houses_template, database_file)
+    import csv
+
+    with HOUSES_CSV.open(encoding="utf-8") as source:
+        houses = [(int(r["unom"]), r["address"]) for r in csv.DictReader(source)][:KUBINKA_UNOMS]
+    summary = generate(houses, 4, 7, tmp_path / "registries")
+    engine = create_engine(f"sqlite+aiosqlite:///{database_file}")
+    vault = PiiVault(bytes.fromhex(pii_keys["pii_hmac_key"]), bytes.fromhex(pii_keys["pii_encryption_key"]))
+    async with create_session_factory(engine).begin() as session:
+        for name in COLUMNS:
+            await import_registry(session, name, summary.files[name], vault)
+    await engine.dispose()
+    async with voting_stand(database_file, pii_keys=pii_keys, verification=True) as stand:
+        yield stand, summary
+
+
+def resident(summary, *, outcome: str, reason: str = "") -> dict[str, str]:
+    return next(r for r in summary.residents
+                if r["levels"] == "identity=3,apartment=2" and r["outcome"] == outcome and r["reason"] == reason)
+
+
+def typed(r: dict[str, str]) -> Person:
+    return Person(flat=r["flat"], full_name=r["full_name"], birth_date=r["birth_date"], passport=r["passport"],
+                  snils=r["snils"], fls=r["fls"], property_document=r["property_document"])
+
+
+async def vote_as(user, r: dict[str, str], language: str = "ru") -> str:
+    await consent(user, language)
+    await choose_house(user, query=r["address"], house=r["address"])
+    await enter(user, typed(r))
+    return await cast(user, language=language)
+
+
+async def test_an_owner_is_told_the_vote_was_counted(verifying):
+    stand, summary = verifying
+    owner = resident(summary, outcome="counted")
+    user = stand.client.user(1501, "Анна")
+    code = await vote_as(user, owner)
+    notice = await user.wait_for("✅ Ваш голос по дому", timeout=20)
+    assert code in notice.text
+    async with stand.sessions() as session:
+        ballot = await session.scalar(select(Ballot).where(Ballot.receipt_code == code))
+        assert ballot.status == "counted"
+    status = await user.send("/status")
+    assert "✅" in status.text
+
+
+async def test_in_english_too(verifying):
+    stand, summary = verifying
+    owner = resident(summary, outcome="counted")
+    user = stand.client.user(1502, "John", language_code="en")
+    code = await vote_as(user, owner, "en")
+    notice = await user.wait_for("✅ Your vote for", timeout=20)
+    assert code in notice.text and "was counted" in notice.text
+
+
+async def test_an_invalid_passport_is_not_counted_and_says_why(verifying):
+    stand, summary = verifying
+    wrong = resident(summary, outcome="rejected", reason="passport.invalid")
+    user = stand.client.user(1503, "Пётр")
+    code = await vote_as(user, wrong)
+    notice = await user.wait_for("❌", timeout=20)
+    assert code in notice.text and "не учтён" in notice.text and "паспорт" in notice.text.lower()
+
+
+async def test_corrected_data_is_checked_again_and_counted(verifying):
+    import csv
+
+    stand, summary = verifying
+    wrong = resident(summary, outcome="rejected", reason="fls.not_this_flat")
+    with summary.files["eirc"].open(encoding="utf-8") as source:
+        right_fls = next(row["fls"] for row in csv.DictReader(source)
+                         if row["unom"] == wrong["unom"] and row["flat"] == wrong["flat"])
+    user = stand.client.user(1504, "Ольга")
+    code = await vote_as(user, wrong)
+    await user.wait_for("❌", timeout=20)
+
+    status = await user.send("/status")
+    assert "не учтён" in status.text
+    review = await user.press(f"✏ Исправить данные: кв. {wrong['flat']}")
+    assert "Проверьте данные" in review.text and "✏ Квартира" not in sum(review.buttons, [])
+    await user.press("✏ ФЛС (номер плательщика)")
+    review = await user.send(right_fls)
+    assert "******" + right_fls[-4:] in review.text
+    updated = await user.press("✅ Всё верно, проверить снова")
+    assert "Данные обновлены" in updated.text and code in updated.text
+    counted = await user.wait_for(lambda m: code in m.text and m.text.startswith("✅ Ваш голос"), timeout=20)
+    assert counted.text
+    async with stand.sessions() as session:
+        ballots = list(await session.scalars(select(Ballot)))
+        assert [(b.receipt_code, b.status) for b in ballots] == [(code, "counted")]
