@@ -12,7 +12,7 @@ import sys
 
 from bench.table import Row, render
 
-SUITES = ("bench.search", "bench.dialogue")
+SUITES = ("bench.search", "bench.dialogue", "bench.verification")
 
 
 def _run(name: str) -> list[Row]:

@@ -330,3 +330,8 @@ class RegistryRecord(Base):
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     key_version: Mapped[int | None] = mapped_column(SmallInteger)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+# The verification queue's table lives in its own module; importing it here puts it in
+# `Base.metadata`, which migrations and their checks compare against.
+import storage.registry_checks  # noqa: E402,F401  (at the end: it imports Base from here)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bot.commands import houses, keys, migrate, polls, run, sandbox, texts
+from bot.commands import demo, houses, keys, migrate, polls, registry, report, run, sandbox, texts, worker
 
-COMMANDS: list[ModuleType] = [migrate, houses, polls, keys, run, sandbox, texts]
+COMMANDS: list[ModuleType] = [migrate, houses, polls, keys, run, sandbox, texts, registry, demo, worker,
+                              report]

@@ -1,0 +1,177 @@
+"""Verdict notices: from the outbox to the resident's chat, in the resident's language.
+
+"✅ Your vote for <house> was counted" or "❌ … was not counted", with each reason in plain
+words, what to do next and how to appeal (the verdicts catalogue), rendered when sent so that
+a resident who switched language reads it in the new one.
+
+Sending keeps to a global rate (25 messages a second by default: Telegram allows about 30), and
+Telegram's flood wait (429 retry_after) pauses the whole sender, not one message. A chat that
+blocked the bot (403) marks the resident unreachable; their notices wait until they write
+again. Each notice is marked sent in its own short transaction right after Telegram accepted
+it: a process killed between the two sends that one notice again (at-least-once), nothing
+else is repeated or lost. The rate is per process: run one sender per bot token.
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError, TelegramForbiddenError, TelegramNetworkError, TelegramRetryAfter,
+)
+from aiolimiter import AsyncLimiter
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import pick_language, translator
+from bot.worker.verifier import RetryDelays, first_line, wait_or_stop
+from storage.repositories.checks import VERDICT_NOTICE
+from storage.repositories.outbox import MAX_ATTEMPTS, OutboxRepository, OutgoingNotice
+from storage.types import utcnow
+from verification.decision import Verdict, VerdictOutcome, reason
+from verification.refusal import N_
+
+log = logging.getLogger(__name__)
+
+COUNTED = N_("✅ Your vote for {house} was counted.\nReceipt: {receipt}")
+REJECTED = N_("❌ Your vote for {house} was not counted.\nReceipt: {receipt}")
+WHY = N_("Why, and what to do next:")
+SEND_TIMEOUT = 15  # seconds for one sendMessage
+
+
+class UnknownNotice(ValueError):
+    """A payload this sender cannot render; it stays in the outbox with the error."""
+
+
+def render_notice(kind: str, payload: Mapping[str, Any], gettext: Callable[[str], str]) -> str:
+    """The HTML text of a notice in the language of `gettext`."""
+    if kind != VERDICT_NOTICE:
+        raise UnknownNotice(f"no text for notices of kind {kind!r}")
+    try:
+        house = f"<b>{html.escape(str(payload['house']))}</b>"
+        receipt = f"<code>{html.escape(str(payload['receipt']))}</code>"
+        outcome = VerdictOutcome(payload["outcome"])
+        reasons = tuple(reason(code) for code in payload.get("reasons", ()))
+    except (KeyError, ValueError) as error:
+        raise UnknownNotice(f"a verdict notice without a valid {error}") from None
+    if outcome is VerdictOutcome.COUNTED:
+        return gettext(COUNTED).format(house=house, receipt=receipt)
+    explained = Verdict(VerdictOutcome.REJECTED, reasons).explain(gettext)
+    return "\n\n".join([gettext(REJECTED).format(house=house, receipt=receipt),
+                        gettext(WHY), html.escape(explained)])
+
+
+class NoticeSender:
+    def __init__(self, *, session_factory: async_sessionmaker[AsyncSession], bot: Bot,
+                 rate: float = 25, lease: timedelta = timedelta(seconds=60),
+                 retry: RetryDelays = RetryDelays(timedelta(seconds=30), timedelta(hours=1)),
+                 max_attempts: int = MAX_ATTEMPTS,
+                 now: Callable[[], datetime] = utcnow) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive (messages per second)")
+        self._sessions = session_factory
+        self._bot = bot
+        self.rate = rate
+        self.lease = lease
+        self.retry = retry
+        self.max_attempts = max_attempts
+        self._now = now
+        self._limiter = AsyncLimiter(rate, 1.0)
+        self._paused_until = 0.0  # time.monotonic() until which Telegram asked us to wait
+
+    @property
+    def paused_for(self) -> float:
+        """Seconds left of Telegram's flood wait (0 when sending is allowed)."""
+        return max(0.0, self._paused_until - time.monotonic())
+
+    async def send_due(self) -> int:
+        """Sends (or tries) up to a second's worth of due notices; returns how many it took."""
+        if self.paused_for:
+            return 0
+        now = self._now()
+        async with self._sessions.begin() as session:
+            notices = await OutboxRepository(session).claim(
+                now=now, lease_until=now + self.lease, limit=max(1, int(self.rate)),
+                max_attempts=self.max_attempts)
+        await asyncio.gather(*(self._deliver(notice) for notice in notices))
+        return len(notices)
+
+    async def _deliver(self, notice: OutgoingNotice) -> None:
+        try:
+            text = render_notice(notice.kind, notice.payload, translator(pick_language(notice.language)))
+        except UnknownNotice as error:
+            log.error("notice %d cannot be rendered: %s", notice.id, error)
+            await self._postpone(notice, str(error))
+            return
+        async with self._limiter:
+            if self.paused_for:  # a flood wait began while this one queued for the limiter
+                await self._postpone(notice, "waiting out a flood limit", flood=self.paused_for)
+                return
+            try:
+                sent = await self._bot.send_message(notice.chat_id, text, parse_mode="HTML",
+                                                    request_timeout=SEND_TIMEOUT)
+            except TelegramRetryAfter as error:
+                self._paused_until = max(self._paused_until, time.monotonic() + error.retry_after)
+                log.warning("Telegram asks to wait %d s before sending more", error.retry_after)
+                await self._postpone(notice, f"flood limit: retry after {error.retry_after} s",
+                                     flood=error.retry_after)
+                return
+            except TelegramForbiddenError as error:
+                log.info("chat %d does not take messages from the bot; notices held", notice.chat_id)
+                async with self._sessions.begin() as session:
+                    await OutboxRepository(session).hold_for_unreachable(
+                        notice.id, notice.chat_id, at=self._now(), error=first_line(error))
+                return
+            except (TelegramAPIError, TelegramNetworkError, OSError, TimeoutError) as error:
+                # a timeout may hide a delivered message: sending again is the at-least-once side
+                log.warning("notice %d not sent (%s)", notice.id, type(error).__name__)
+                await self._postpone(notice, first_line(error))
+                return
+        await self._mark_sent(notice, sent.message_id)
+
+    async def _mark_sent(self, notice: OutgoingNotice, message_id: int) -> None:
+        ballot_id = notice.payload.get("ballot_id")
+        try:
+            async with self._sessions.begin() as session:
+                await OutboxRepository(session).mark_sent(
+                    notice.id, at=self._now(), message_id=message_id,
+                    ballot_id=int(ballot_id) if isinstance(ballot_id, int) else None)
+        except Exception as error:
+            # delivered but not recorded: it goes out again when the lease runs out
+            log.error("notice %d sent but not marked (%s)", notice.id, type(error).__name__)
+
+    async def _postpone(self, notice: OutgoingNotice, error: str, *, flood: float | None = None) -> None:
+        if flood is not None:
+            until, counted = self._now() + timedelta(seconds=flood), False
+        else:
+            until, counted = self._now() + self.retry.after(notice.attempts), True
+        try:
+            async with self._sessions.begin() as session:
+                await OutboxRepository(session).postpone(notice.id, until=until, error=error,
+                                                         count_attempt=counted)
+        except Exception as failure:
+            log.error("notice %d not postponed (%s); its lease will run out",
+                      notice.id, type(failure).__name__)
+
+
+async def run_notices(*, session_factory: async_sessionmaker[AsyncSession], bot: Bot,
+                      stop: asyncio.Event, rate: float = 25, idle_sleep: float = 0.5,
+                      lease: timedelta = timedelta(seconds=60),
+                      retry: RetryDelays = RetryDelays(timedelta(seconds=30), timedelta(hours=1)),
+                      max_attempts: int = MAX_ATTEMPTS) -> None:
+    """Sends queued notices until `stop` is set; looks for new ones every `idle_sleep` s."""
+    sender = NoticeSender(session_factory=session_factory, bot=bot, rate=rate, lease=lease,
+                          retry=retry, max_attempts=max_attempts)
+    while not stop.is_set():
+        try:
+            taken = await sender.send_due()
+        except Exception as error:
+            log.error("sending notices failed (%s: %s)", type(error).__name__, first_line(error))
+            taken = 0
+        if not taken:
+            await wait_or_stop(stop, max(sender.paused_for, idle_sleep))

@@ -1,0 +1,342 @@
+"""Registry checks: pending ballots leased to verification workers, and their verdicts recorded.
+
+A round of a worker: `claim` leases up to N due ballots under the round's token (SELECT … FOR
+UPDATE SKIP LOCKED on PostgreSQL, so two workers never take one ballot; SQLite's write lock
+serialises claims), the worker asks the registries outside any transaction, and `record`
+writes every verdict — the ballot's status, a `verdict` event with the evidence, the notice in
+the outbox — in one transaction, but only for ballots the token still holds. A worker killed
+at any point leaves its ballots leased until `due_at` passes; then another worker takes them
+again, and nothing was written twice because nothing of that round was written at all.
+
+`correct_personal_data` replaces a ballot's personal data (the receipt stays) and sends it back
+to the queue; a lease taken before the correction no longer counts, so a verdict on the old
+data is never recorded.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, delete, exists, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from storage.errors import BallotNotFound, DuplicatePerson, PollNotOpen
+from storage.models import (
+    IDENTIFIER_KINDS, Ballot, BallotEvent, BallotPersonalData, BallotStatus, EventKind, Flat, House,
+    OutboxMessage, Poll, Resident,
+)
+from storage.registry_checks import RegistryCheck
+from storage.repositories.dialect import conflict_insert
+from verification.levels import Levels
+
+VERDICT_NOTICE = "verdict"
+_DIGEST = frozenset("0123456789abcdef")
+
+
+@dataclass(frozen=True, slots=True)
+class BallotUnderCheck:
+    """What a worker needs to check one leased ballot; `sealed` is the voter's data, sealed."""
+
+    ballot_id: int
+    receipt: str
+    poll_id: int
+    poll_title: str
+    levels: Levels
+    unom: int
+    house: str
+    flat: str
+    chat_id: int
+    cast_at: datetime
+    attempts: int
+    sealed: bytes | None
+    key_version: int | None
+    answers: bytes | None  # the definitive answers of earlier attempts, sealed
+    answers_key_version: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """A worker's outcome for one ballot: a verdict (counted/rejected) or another wait."""
+
+    ballot_id: int
+    status: str  # a BallotStatus value
+    detail: Mapping[str, Any] = field(default_factory=dict)  # the verdict event: no personal data
+    chat_id: int | None = None
+    notice: Mapping[str, Any] | None = None  # the outbox payload for a verdict
+    reasons: tuple[str, ...] = ()
+    retry_at: datetime | None = None  # when to ask again (pending only)
+    waiting_for: tuple[str, ...] = ()
+    answers: bytes | None = None
+    key_version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingBallot:
+    """A pending ballot as the operator sees it: no personal data."""
+
+    ballot_id: int
+    receipt: str
+    poll_id: int
+    poll_title: str
+    house: str
+    cast_at: datetime
+    verdict_days: int
+    attempts: int
+    waiting_for: tuple[str, ...]
+
+
+class RegistryCheckRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def queue_missing(self, now: datetime) -> int:
+        """Queues pending ballots that have no check (the triggers normally see to it)."""
+        missing = (
+            select(Ballot.id, Ballot.updated_at)
+            .where(Ballot.status == BallotStatus.PENDING,
+                   ~exists().where(RegistryCheck.ballot_id == Ballot.id))
+        )
+        ids = [(ballot_id, at) for ballot_id, at in await self.session.execute(missing)]
+        if ids:
+            statement = conflict_insert(self.session, RegistryCheck).on_conflict_do_nothing(
+                index_elements=["ballot_id"])
+            await self.session.execute(statement, [
+                {"ballot_id": ballot_id, "due_at": min(at, now), "attempts": 0, "waiting_for": []}
+                for ballot_id, at in ids])
+        return len(ids)
+
+    async def claim(self, token: str, *, now: datetime, lease_until: datetime,
+                    limit: int) -> list[BallotUnderCheck]:
+        """Leases up to `limit` due ballots to `token` until `lease_until`, oldest due first.
+
+        Checks of ballots no longer pending are dropped on the way. The caller commits at
+        once: the lease is what keeps other workers away, not the transaction.
+        """
+        due = (select(RegistryCheck.ballot_id)
+               .where(RegistryCheck.due_at <= now)
+               .order_by(RegistryCheck.due_at, RegistryCheck.ballot_id)
+               .limit(limit)
+               .with_for_update(skip_locked=True))
+        ids = list(await self.session.scalars(due))
+        if not ids:
+            return []
+        await self.session.execute(
+            update(RegistryCheck).where(RegistryCheck.ballot_id.in_(ids))
+            .values(due_at=lease_until, leased_by=token, attempts=RegistryCheck.attempts + 1)
+            .execution_options(synchronize_session=False))
+        # Core tables rather than ORM attributes: thousands of plain rows, nothing to track
+        c, b, p, h, f, r, d = (RegistryCheck.__table__, Ballot.__table__, Poll.__table__,
+                               House.__table__, Flat.__table__, Resident.__table__,
+                               BallotPersonalData.__table__)
+        statement = (
+            select(c.c.ballot_id, c.c.attempts, c.c.answers, c.c.key_version, b.c.receipt_code,
+                   b.c.status, b.c.created_at, p.c.id.label("poll_id"), p.c.title,
+                   p.c.identity_level, p.c.apartment_level, h.c.unom, h.c.address, f.c.number,
+                   r.c.telegram_id, d.c.sealed, d.c.key_version.label("data_key_version"))
+            .select_from(c.join(b, b.c.id == c.c.ballot_id).join(p, p.c.id == b.c.poll_id)
+                         .join(h, h.c.id == b.c.house_id).join(f, f.c.id == b.c.flat_id)
+                         .join(r, r.c.id == b.c.resident_id)
+                         .outerjoin(d, d.c.ballot_id == b.c.id))
+            .where(c.c.ballot_id.in_(ids))
+            .order_by(c.c.ballot_id)
+        )
+        leased, stale = [], []
+        for row in await self.session.execute(statement):
+            if row.status != BallotStatus.PENDING:
+                stale.append(row.ballot_id)
+                continue
+            leased.append(BallotUnderCheck(
+                row.ballot_id, row.receipt_code, row.poll_id, row.title,
+                _levels(row.identity_level, row.apartment_level), row.unom, row.address,
+                row.number, row.telegram_id, row.created_at, row.attempts, row.sealed,
+                row.data_key_version, row.answers, row.key_version))
+        if stale:
+            await self.session.execute(delete(RegistryCheck).where(RegistryCheck.ballot_id.in_(stale)))
+        return leased
+
+    async def record(self, token: str, results: Sequence[CheckResult], *, now: datetime) -> set[int]:
+        """Writes the results the token still holds the lease for; returns their ballot ids.
+
+        A verdict sets the ballot's status, reasons and `verified_at`, adds a `verdict` event
+        and queues its notice (deduplicated per round); a wait postpones the check to
+        `retry_at` and keeps the answers sealed for the next attempt. The caller commits.
+        """
+        if not results:
+            return set()
+        held = set(await self.session.scalars(
+            select(RegistryCheck.ballot_id)
+            .where(RegistryCheck.leased_by == token,
+                   RegistryCheck.ballot_id.in_([r.ballot_id for r in results]))
+            .with_for_update()))
+        verdicts = [r for r in results if r.ballot_id in held and r.status != BallotStatus.PENDING]
+        waits = [r for r in results if r.ballot_id in held and r.status == BallotStatus.PENDING]
+        if verdicts:
+            await self._record_verdicts(token, verdicts, now)
+        if waits:
+            checks = RegistryCheck.__table__
+            await self.session.execute(
+                checks.update().where(checks.c.ballot_id == bindparam("id"))
+                .values(due_at=bindparam("retry_at"), leased_by=None,
+                        waiting_for=bindparam("still_waiting"), answers=bindparam("kept"),
+                        key_version=bindparam("kept_version")),
+                [{"id": r.ballot_id, "retry_at": r.retry_at or now, "still_waiting": list(r.waiting_for),
+                  "kept": r.answers, "kept_version": r.key_version} for r in waits])
+        return held
+
+    async def _record_verdicts(self, token: str, verdicts: Sequence[CheckResult], now: datetime) -> None:
+        # Core executemany on the tables: a batch is thousands of rows, and the ORM's
+        # per-object bookkeeping would cost more than the statements themselves
+        ballots, events, outbox = Ballot.__table__, BallotEvent.__table__, OutboxMessage.__table__
+        await self.session.execute(
+            ballots.update().where(ballots.c.id == bindparam("ballot_id"))
+            .values(status=bindparam("new_status"), reasons=bindparam("new_reasons"),
+                    verified_at=bindparam("at"), updated_at=bindparam("at")),
+            [{"ballot_id": r.ballot_id, "new_status": BallotStatus(r.status).value,
+              "new_reasons": list(r.reasons), "at": now} for r in verdicts])
+        await self.session.execute(events.insert(), [
+            {"ballot_id": r.ballot_id, "at": now, "kind": EventKind.VERDICT.value,
+             "detail": dict(r.detail)} for r in verdicts])
+        notices = [
+            {"chat_id": r.chat_id, "kind": VERDICT_NOTICE, "payload": dict(r.notice),
+             "dedupe_key": f"{VERDICT_NOTICE}:{r.ballot_id}:{token}", "created_at": now,
+             "next_attempt_at": now, "attempts": 0}
+            for r in verdicts if r.notice is not None and r.chat_id is not None]
+        if notices:
+            statement = conflict_insert(self.session, outbox).on_conflict_do_nothing(
+                index_elements=["dedupe_key"])
+            await self.session.execute(statement, notices)
+        await self.session.execute(
+            delete(RegistryCheck).where(RegistryCheck.ballot_id.in_([r.ballot_id for r in verdicts]))
+            .execution_options(synchronize_session=False))
+
+    async def release(self, token: str, ballot_ids: Sequence[int], *, due_at: datetime) -> None:
+        """Gives leased ballots back (e.g. a round that could not finish), due at `due_at`."""
+        if ballot_ids:
+            await self.session.execute(
+                update(RegistryCheck)
+                .where(RegistryCheck.leased_by == token, RegistryCheck.ballot_id.in_(list(ballot_ids)))
+                .values(due_at=due_at, leased_by=None)
+                .execution_options(synchronize_session=False))
+
+    async def correct_personal_data(
+        self,
+        ballot_id: int,
+        *,
+        person_hmac: str,
+        identifiers: Mapping[str, str | None],
+        sealed: bytes,
+        at: datetime,
+        key_version: int = 1,
+        resident_id: int | None = None,
+    ) -> Ballot:
+        """Replaces a ballot's personal data and sends it to be checked again.
+
+        Arguments are as for `BallotRepository.cast`: `person_hmac` and `identifiers` are
+        `PiiVault` digests, `sealed` the new sealed values. The receipt, flat and choice stay;
+        the status goes back to pending with no reasons; a `data_corrected` event names which
+        identifiers changed (never their values); an unsent notice about the old verdict is
+        dropped; earlier verdict events stay as history. `resident_id`, when given, must own
+        the ballot. Raises BallotNotFound, PollNotOpen (corrections are taken while the poll
+        is open), DuplicatePerson (this person already voted for the flat on another
+        ballot), ValueError for a bad kind or digest. The caller commits.
+        """
+        hmacs = _checked_identifiers(identifiers)
+        _check_digest("person_hmac", person_hmac)
+        ballot = (await self.session.scalars(
+            select(Ballot).where(Ballot.id == ballot_id)
+            .options(joinedload(Ballot.poll), joinedload(Ballot.house), joinedload(Ballot.flat))
+            .with_for_update(of=Ballot))).unique().one_or_none()
+        if ballot is None or (resident_id is not None and ballot.resident_id != resident_id):
+            raise BallotNotFound(ballot_id)
+        if not ballot.poll.accepts_ballots_at(at):
+            raise PollNotOpen(ballot.poll_id)
+        data = await self.session.get(BallotPersonalData, ballot_id, with_for_update=True)
+        before = {kind: getattr(data, f"{kind}_hmac") if data else None for kind in IDENTIFIER_KINDS}
+        changed = [kind for kind in IDENTIFIER_KINDS if before[kind] != hmacs[kind]]
+        if ballot.person_hmac != person_hmac:
+            changed.insert(0, "person")
+        previous_status, poll_id, flat_id = ballot.status, ballot.poll_id, ballot.flat_id
+        try:
+            async with self.session.begin_nested():
+                if data is None:
+                    data = BallotPersonalData(ballot_id=ballot_id)
+                    self.session.add(data)
+                for kind, value in hmacs.items():
+                    setattr(data, f"{kind}_hmac", value)
+                data.sealed, data.key_version = sealed, key_version
+                ballot.person_hmac = person_hmac
+                ballot.status = BallotStatus.PENDING
+                ballot.reasons = []
+                ballot.verified_at = None
+                ballot.updated_at = at
+                await self.session.flush()
+        except IntegrityError:
+            theirs = (await self.session.execute(
+                select(Ballot.id, Ballot.resident_id).where(
+                    Ballot.poll_id == poll_id, Ballot.flat_id == flat_id,
+                    Ballot.person_hmac == person_hmac, Ballot.id != ballot_id))).first()
+            if theirs is None:
+                raise
+            raise DuplicatePerson(theirs.id, theirs.resident_id) from None
+        self.session.add(BallotEvent(ballot_id=ballot_id, at=at, kind=EventKind.DATA_CORRECTED,
+                                     detail={"changed": changed, "previous_status": previous_status}))
+        requeue = conflict_insert(self.session, RegistryCheck).values(
+            ballot_id=ballot_id, due_at=at, attempts=0, leased_by=None, waiting_for=[],
+            answers=None, key_version=None)
+        await self.session.execute(requeue.on_conflict_do_update(
+            index_elements=["ballot_id"],
+            set_={"due_at": at, "attempts": 0, "leased_by": None, "waiting_for": [],
+                  "answers": None, "key_version": None}))
+        await self.session.execute(
+            delete(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None),
+                   OutboxMessage.dedupe_key.like(f"{VERDICT_NOTICE}:{ballot_id}:%"))
+            .execution_options(synchronize_session=False))
+        await self.session.flush()
+        return ballot
+
+    async def waiting(self, *, cast_before: datetime, poll_id: int | None = None) -> list[WaitingBallot]:
+        """Pending ballots cast before a moment, oldest first (for the overdue report)."""
+        statement = (
+            select(Ballot.id, Ballot.receipt_code, Poll.id.label("poll_id"), Poll.title,
+                   House.address, Ballot.created_at, Poll.verdict_days,
+                   RegistryCheck.attempts, RegistryCheck.waiting_for)
+            .join(Poll, Poll.id == Ballot.poll_id)
+            .join(House, House.id == Ballot.house_id)
+            .outerjoin(RegistryCheck, RegistryCheck.ballot_id == Ballot.id)
+            .where(Ballot.status == BallotStatus.PENDING, Ballot.created_at < cast_before)
+            .order_by(Ballot.created_at, Ballot.id)
+        )
+        if poll_id is not None:
+            statement = statement.where(Ballot.poll_id == poll_id)
+        return [WaitingBallot(row.id, row.receipt_code, row.poll_id, row.title, row.address,
+                              row.created_at, row.verdict_days, row.attempts or 0,
+                              tuple(row.waiting_for or ()))
+                for row in await self.session.execute(statement)]
+
+
+@lru_cache(maxsize=16)
+def _levels(identity: int, apartment: int) -> Levels:
+    return Levels(identity, apartment)
+
+
+def _checked_identifiers(identifiers: Mapping[str, str | None]) -> dict[str, str | None]:
+    unknown = set(identifiers) - set(IDENTIFIER_KINDS)
+    if unknown:
+        raise ValueError(f"unknown identifier kinds {sorted(unknown)}; expected {IDENTIFIER_KINDS}")
+    hmacs = {kind: identifiers.get(kind) for kind in IDENTIFIER_KINDS}
+    for kind, value in hmacs.items():
+        if value is not None:
+            _check_digest(kind, value)
+    return hmacs
+
+
+def _check_digest(name: str, value: str) -> None:
+    # a digest, never the raw identifier: a passport number here would be stored in the clear
+    if len(value) != 64 or not set(value) <= _DIGEST:
+        raise ValueError(f"{name} must be a PiiVault digest (64 hex digits)")

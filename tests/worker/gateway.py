@@ -1,0 +1,71 @@
+"""An agency gateway on a loopback port, answering the HTTP registry protocol from the
+imported registry tables; a registry can be taken down (HTTP 503) and brought back."""
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+import asyncio
+from dataclasses import dataclass, field
+from datetime import date
+
+from aiohttp import web
+
+from storage.registry_tables import RegistryTables
+from verification.registries import RegistryAnswer
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Gateway:
+    tables: RegistryTables
+    down: set[str] = field(default_factory=set)  # registries answering 503
+    asked: list[str] = field(default_factory=list)
+    hang_after: int | None = None  # requests answered before the gateway stops answering
+    hanging: asyncio.Event = field(default_factory=asyncio.Event)  # set once a request hangs
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        registry = request.match_info["registry"]
+        self.asked.append(registry)
+        if self.hang_after is not None and len(self.asked) > self.hang_after:
+            self.hanging.set()
+            await self.release.wait()
+        if registry in self.down:
+            return web.json_response({"error": "maintenance"}, status=503)
+        body = await request.json()
+        answer = await self._answer(registry, body)
+        return web.json_response({"outcome": answer.outcome.value, "fields": list(answer.fields),
+                                  "facts": dict(answer.facts)})
+
+    async def _answer(self, registry: str, body: dict) -> RegistryAnswer:
+        tables = self.tables
+        if registry == "eirc":
+            return await tables.lookup_flat(body["unom"], body["flat"], body["fls"])
+        born = date.fromisoformat(body["birth_date"])
+        if registry == "mvd":
+            return await tables.check_passport(body["passport"], body["name_key"], born)
+        if registry == "pfr":
+            return await tables.check_snils(body["snils"], body["name_key"], born)
+        return await tables.check_property(body["document"], body["unom"], body["flat"],
+                                           body["name_key"], born)
+
+
+@asynccontextmanager
+async def gateway_on(port: int, tables: RegistryTables) -> AsyncIterator[Gateway]:
+    gateway = Gateway(tables)
+    app = web.Application()
+    app.router.add_post("/gateway/{registry}/{check}", gateway.handle)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield gateway
+    finally:
+        gateway.release.set()
+        await runner.cleanup()
