@@ -4,15 +4,13 @@ A bad row never stops an import: it is reported with its line number and the res
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.csv_file import csv_rows
 from storage.repositories.houses import HouseRepository, HouseRow
 
 LineError = tuple[int, str]
@@ -46,7 +44,7 @@ def read_houses(path: str | Path) -> tuple[list[HouseRow], list[LineError]]:
     rows: list[HouseRow] = []
     errors: list[LineError] = []
     first_line: dict[int, int] = {}
-    for line_no, record in _records(path, required=("unom", "address")):
+    for line_no, record in csv_rows(path, ("unom", "address"), HouseFileError):
         try:
             row = _house_row(record)
         except ValueError as error:
@@ -64,7 +62,7 @@ def read_unoms(path: str | Path) -> tuple[list[int], list[LineError]]:
     """The UNOMs listed in a CSV with a `unom` column (repeats dropped), and bad lines."""
     unoms: list[int] = []
     errors: list[LineError] = []
-    for line_no, record in _records(path, required=("unom",)):
+    for line_no, record in csv_rows(path, ("unom",), HouseFileError):
         try:
             if isinstance(record, str):
                 raise ValueError(record)
@@ -75,39 +73,6 @@ def read_unoms(path: str | Path) -> tuple[list[int], list[LineError]]:
         if unom not in unoms:
             unoms.append(unom)
     return unoms, errors
-
-
-def _records(path: str | Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str] | str]]:
-    """(line number, the row by column name — or what is wrong with its shape)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise HouseFileError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise HouseFileError(f"{path}: is a folder, not a CSV file") from None
-    except UnicodeDecodeError:
-        raise HouseFileError(f"{path}: not UTF-8 text (save the CSV as UTF-8)") from None
-    except OSError as error:
-        raise HouseFileError(f"{path}: {error.strerror}") from None
-    header_line = text.split("\n", 1)[0]
-    # Spreadsheets set to Russian write ';' between columns.
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [name.strip().lower() for name in next(reader, [])]
-    missing = [name for name in required if name not in header]
-    if missing:
-        found = ", ".join(header) if any(header) else "none"
-        raise HouseFileError(f"{path}: no column {', '.join(missing)} in the header (columns: {found})")
-    line_no = reader.line_num
-    for values in reader:
-        start, line_no = line_no + 1, reader.line_num
-        if not any(value.strip() for value in values):
-            continue
-        if len(values) != len(header):
-            yield start, f"{len(values)} values where the header has {len(header)} columns"
-            continue
-        yield start, {name: value.strip() for name, value in zip(header, values, strict=True)}
 
 
 def _house_row(record: dict[str, str] | str) -> HouseRow:

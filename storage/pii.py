@@ -13,6 +13,7 @@ import hmac
 import json
 import os
 import re
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -99,3 +100,24 @@ class PiiVault:
 
     def _associated_data(self) -> bytes:
         return b"house-vote-pii:v%d" % self.key_version
+
+
+def checked_identifiers(identifiers: Mapping[str, str | None], kinds: Sequence[str]) -> dict[str, str | None]:
+    """Every kind in `kinds` mapped to its digest (or None); refuses unknown kinds and raw values."""
+    unknown = set(identifiers) - set(kinds)
+    if unknown:
+        raise ValueError(f"unknown identifier kinds {sorted(unknown)}; expected {tuple(kinds)}")
+    hmacs = {kind: identifiers.get(kind) for kind in kinds}
+    for kind, value in hmacs.items():
+        if value is not None:
+            check_digest(kind, value)
+    return hmacs
+
+
+def check_digest(name: str, value: str) -> None:
+    # A digest, never the raw identifier: a passport number here would be stored in the clear.
+    if len(value) != 64 or not set(value) <= _HEX_DIGITS:
+        raise ValueError(f"{name} must be a PiiVault digest (64 hex digits)")
+
+
+_HEX_DIGITS = frozenset("0123456789abcdef")

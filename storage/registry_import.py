@@ -16,9 +16,7 @@ rows never repeat an identifier or a name.
 """
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -27,6 +25,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.csv_file import csv_rows
 from storage.models import Registry, RegistryRecord
 from storage.pii import PiiVault
 from storage.types import utcnow
@@ -104,7 +103,7 @@ def read_registry(source: Registry, path: str | Path, vault: PiiVault, *,
     records: list[dict[str, Any]] = []
     errors: list[LineError] = []
     seen: dict[str, tuple[int, tuple[object, ...]]] = {}
-    for line_no, row in _rows(path, COLUMNS[source]):
+    for line_no, row in csv_rows(path, COLUMNS[source], RegistryFileError):
         try:
             if isinstance(row, str):
                 raise ValueError(row)
@@ -228,39 +227,3 @@ def _share(text: str) -> tuple[int, int]:
     if not 0 < top <= bottom:
         raise ValueError(f"share must be a part of the flat between 0 and 1, like 1/2, not {text!r}")
     return top, bottom
-
-
-# --- the file -------------------------------------------------------------------------------
-
-
-def _rows(path: str | Path, required: Sequence[str]) -> Iterator[tuple[int, dict[str, str] | str]]:
-    """(line number, the row by column name — or what is wrong with its shape)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise RegistryFileError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise RegistryFileError(f"{path}: is a folder, not a CSV file") from None
-    except UnicodeDecodeError:
-        raise RegistryFileError(f"{path}: not UTF-8 text (save the CSV as UTF-8)") from None
-    except OSError as error:
-        raise RegistryFileError(f"{path}: cannot be read ({error.strerror})") from None
-    header_line = text.split("\n", 1)[0]
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [name.strip().lower() for name in next(reader, [])]
-    missing = [name for name in required if name not in header]
-    if missing:
-        found = ", ".join(header) if any(header) else "none"
-        raise RegistryFileError(
-            f"{path}: no column {', '.join(missing)} in the header (columns: {found})")
-    line_no = reader.line_num
-    for values in reader:
-        start, line_no = line_no + 1, reader.line_num
-        if not any(value.strip() for value in values):
-            continue
-        if len(values) != len(header):
-            yield start, f"{len(values)} values where the header has {len(header)} columns"
-            continue
-        yield start, {name: value.strip() for name, value in zip(header, values, strict=True)}

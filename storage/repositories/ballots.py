@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from storage.pii import check_digest, checked_identifiers
 from storage.errors import BallotNotFound, DuplicateBallot, DuplicatePerson, HouseNotInPoll, PollNotOpen
 from storage.models import (
     IDENTIFIER_KINDS,
@@ -37,7 +38,6 @@ from storage.repositories.polls import PollRepository
 from storage.types import utcnow
 
 RECEIPT_ATTEMPTS = 5
-HMAC_LENGTH = 64
 
 
 class BallotRepository:
@@ -77,8 +77,8 @@ class BallotRepository:
         """
         choice = Choice(choice).value
         number = canonical_flat_number(flat_number)
-        hmacs = _checked_identifiers(identifiers)
-        _check_digest("person_hmac", person_hmac)
+        hmacs = checked_identifiers(identifiers, IDENTIFIER_KINDS)
+        check_digest("person_hmac", person_hmac)
         poll_id, house_id, resident_id = poll.id, house.id, resident.id
         # The caller's poll may be a cached copy: its state is read afresh.
         current = await self.session.get(Poll, poll_id, populate_existing=True)
@@ -243,20 +243,3 @@ class BallotRepository:
 
 def _with_places(statement: Any) -> Any:
     return statement.options(joinedload(Ballot.poll), joinedload(Ballot.house), joinedload(Ballot.flat))
-
-
-def _checked_identifiers(identifiers: Mapping[str, str | None]) -> dict[str, str | None]:
-    unknown = set(identifiers) - set(IDENTIFIER_KINDS)
-    if unknown:
-        raise ValueError(f"unknown identifier kinds {sorted(unknown)}; expected {IDENTIFIER_KINDS}")
-    hmacs = {kind: identifiers.get(kind) for kind in IDENTIFIER_KINDS}
-    for kind, value in hmacs.items():
-        if value is not None:
-            _check_digest(kind, value)
-    return hmacs
-
-
-def _check_digest(name: str, value: str) -> None:
-    # A digest, never the raw identifier: a passport number here would be stored in the clear.
-    if len(value) != HMAC_LENGTH or any(ch not in "0123456789abcdef" for ch in value):
-        raise ValueError(f"{name} must be a PiiVault digest (64 hex digits)")

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from storage.pii import check_digest, checked_identifiers
 from storage.errors import BallotNotFound, DuplicatePerson, PollNotOpen
 from storage.models import (
     IDENTIFIER_KINDS, Ballot, BallotEvent, BallotPersonalData, BallotStatus, EventKind, Flat, House,
@@ -35,7 +36,6 @@ from storage.repositories.dialect import conflict_insert
 from verification.levels import Levels
 
 VERDICT_NOTICE = "verdict"
-_DIGEST = frozenset("0123456789abcdef")
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,8 +245,8 @@ class RegistryCheckRepository:
         is open), DuplicatePerson (this person already voted for the flat on another
         ballot), ValueError for a bad kind or digest. The caller commits.
         """
-        hmacs = _checked_identifiers(identifiers)
-        _check_digest("person_hmac", person_hmac)
+        hmacs = checked_identifiers(identifiers, IDENTIFIER_KINDS)
+        check_digest("person_hmac", person_hmac)
         ballot = (await self.session.scalars(
             select(Ballot).where(Ballot.id == ballot_id)
             .options(joinedload(Ballot.poll), joinedload(Ballot.house), joinedload(Ballot.flat))
@@ -323,20 +323,3 @@ class RegistryCheckRepository:
 @lru_cache(maxsize=16)
 def _levels(identity: int, apartment: int) -> Levels:
     return Levels(identity, apartment)
-
-
-def _checked_identifiers(identifiers: Mapping[str, str | None]) -> dict[str, str | None]:
-    unknown = set(identifiers) - set(IDENTIFIER_KINDS)
-    if unknown:
-        raise ValueError(f"unknown identifier kinds {sorted(unknown)}; expected {IDENTIFIER_KINDS}")
-    hmacs = {kind: identifiers.get(kind) for kind in IDENTIFIER_KINDS}
-    for kind, value in hmacs.items():
-        if value is not None:
-            _check_digest(kind, value)
-    return hmacs
-
-
-def _check_digest(name: str, value: str) -> None:
-    # a digest, never the raw identifier: a passport number here would be stored in the clear
-    if len(value) != 64 or not set(value) <= _DIGEST:
-        raise ValueError(f"{name} must be a PiiVault digest (64 hex digits)")
