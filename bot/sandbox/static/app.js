@@ -325,7 +325,13 @@ function wire() {
     const body = Object.fromEntries(new FormData(form));
     if (!body.last_name) delete body.last_name;
     const person = await act(api("POST", "/sandbox/api/users", body));
-    if (person) { form.reset(); form.language_code.value = state.lang; selectUser(person.id); }
+    if (person) {
+      form.reset();
+      form.language_code.value = state.lang;
+      // the people stream may not have told us about the new person yet: know them before selecting
+      if (!state.people.some((p) => p.id === person.id)) state.people = [...state.people, person];
+      selectUser(person.id);
+    }
   });
   const input = $("text-input");
   $("send-form").addEventListener("submit", async (event) => {
