@@ -13,7 +13,6 @@ claim's) and leaves everybody else as an opaque digest, which no claim can match
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -31,7 +30,8 @@ from storage.types import utcnow
 from verification.claim import BallotClaim
 from verification.decision import Registries
 from verification.registries import (
-    BIRTH_DATE, EIRC, FLAT, FLS, FULL_NAME, MVD, PFR, ROSREESTR, STATUS, Outcome, RegistryAnswer,
+    BIRTH_DATE, EIRC, FLAT, FLS, FULL_NAME, MVD, PFR, ROSREESTR, STATUS, Answered, Outcome,
+    RegistryAnswer,
 )
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,8 @@ _RECORDS = RegistryRecord.__table__
 _COLUMNS = (_RECORDS.c.key_hmac, _RECORDS.c.unom, _RECORDS.c.flat, _RECORDS.c.name_key,
             _RECORDS.c.birth_date, _RECORDS.c.role, _RECORDS.c.status, _RECORDS.c.share_numerator,
             _RECORDS.c.share_denominator, _RECORDS.c.sealed)
+# a batch names people by the claims' digests, never by the sealed names: it leaves them unread
+_BATCH_COLUMNS = _COLUMNS[:-1]
 Row = Any  # a result row with the _COLUMNS above
 
 
@@ -108,10 +110,11 @@ def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
         yield values[start:start + IN_CHUNK]
 
 
-async def _by_keys(session: AsyncSession, source: Registry, keys: Iterable[str]) -> dict[str, list[Row]]:
+async def _by_keys(session: AsyncSession, source: Registry, keys: Iterable[str],
+                   columns: Sequence[Any] = _COLUMNS) -> dict[str, list[Row]]:
     found: dict[str, list[Row]] = defaultdict(list)
     for chunk in _chunks(set(keys)):
-        statement = (select(*_COLUMNS)
+        statement = (select(*columns)
                      .where(_RECORDS.c.source == source.value, _RECORDS.c.key_hmac.in_(chunk))
                      .order_by(_RECORDS.c.id))
         for row in await session.execute(statement):
@@ -119,10 +122,11 @@ async def _by_keys(session: AsyncSession, source: Registry, keys: Iterable[str])
     return found
 
 
-async def _by_flats(session: AsyncSession, flats: Iterable[tuple[int, str]]) -> dict[tuple[int, str], list[Row]]:
+async def _by_flats(session: AsyncSession, flats: Iterable[tuple[int, str]],
+                    columns: Sequence[Any] = _COLUMNS) -> dict[tuple[int, str], list[Row]]:
     found: dict[tuple[int, str], list[Row]] = defaultdict(list)
     for chunk in _chunks(set(flats)):
-        statement = (select(*_COLUMNS)
+        statement = (select(*columns)
                      .where(_RECORDS.c.source == Registry.EIRC.value,
                             tuple_(_RECORDS.c.unom, _RECORDS.c.flat).in_(chunk))
                      .order_by(_RECORDS.c.id))
@@ -220,8 +224,8 @@ class RegistryTables:
 class RegistrySnapshot:
     """The records a batch of claims can touch, answering the four ports from memory.
 
-    Its port methods hand back awaitables: an answer from memory comes as a future already
-    done — no task for the event loop to run per check, which at thousands of checks a
+    Its port methods hand back awaitables: an answer from memory comes `Answered`, already
+    done — no task or future for the event loop per check, which at thousands of checks a
     batch is most of their cost — and a check of an identifier the batch did not hold goes
     to the tables, one query.
     """
@@ -247,11 +251,13 @@ class RegistrySnapshot:
         self._flat_rows: dict[tuple[int, str], list[Row]] = {}
 
     async def load(self, session: AsyncSession) -> None:
+        by_kind: dict[str, list[str]] = defaultdict(list)
+        for (kind, _), digest in self._keys.items():
+            by_kind[kind].append(digest)
         for source in Registry:
-            kind = KEY_KINDS[source]
-            keys = [digest for (k, _), digest in self._keys.items() if k == kind]
-            self._records[source] = await _by_keys(session, source, keys) if keys else {}
-        self._flat_rows = await _by_flats(session, self._flats) if self._flats else {}
+            keys = by_kind.get(KEY_KINDS[source])
+            self._records[source] = await _by_keys(session, source, keys, _BATCH_COLUMNS) if keys else {}
+        self._flat_rows = await _by_flats(session, self._flats, _BATCH_COLUMNS) if self._flats else {}
         self.checked_at = self._tables._now()
 
     def _name_of(self, row: Row) -> str:
@@ -264,11 +270,7 @@ class RegistrySnapshot:
     def _name_digest(self, name_key: str) -> str:
         return self._digest_of_name.get(name_key) or self._tables.name_digest(name_key)
 
-    @staticmethod
-    def _ready(answer: RegistryAnswer) -> Awaitable[RegistryAnswer]:
-        done: asyncio.Future[RegistryAnswer] = asyncio.get_running_loop().create_future()
-        done.set_result(answer)
-        return done
+    _ready = Answered
 
     def lookup_flat(self, unom: int, flat: str, fls: str | None) -> Awaitable[RegistryAnswer]:
         if self.failed:

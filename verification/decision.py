@@ -24,13 +24,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from functools import lru_cache
 
 from verification.claim import BallotClaim
 from verification.levels import Levels
 from verification.refusal import N_
 from verification.registries import (
     BIRTH_DATE, EIRC, FLAT, FLS, FULL_NAME, MVD, OWNER, PFR, REGISTRIES, ROLES, ROSREESTR, STATUS, TENANT,
-    EircRegistry, MvdRegistry, Outcome, PfrRegistry, RegistryAnswer, RosreestrRegistry, flat_people,
+    Answered, EircRegistry, MvdRegistry, Outcome, PfrRegistry, RegistryAnswer, RosreestrRegistry, flat_people,
 )
 from verification.validators.names import normalise_name_key
 
@@ -169,6 +170,7 @@ class Verdict:
         return "\n".join([*lines, "", gettext(APPEAL)])
 
 
+@lru_cache(maxsize=16)
 def required_checks(levels: Levels) -> tuple[str, ...]:
     """The registries a poll's levels need, in a stable order.
 
@@ -187,7 +189,10 @@ def required_checks(levels: Levels) -> tuple[str, ...]:
 
 def _answer_reasons(claim: BallotClaim, registry: str, answer: RegistryAnswer) -> list[str]:
     """Codes of the reasons a single definitive negative answer gives."""
-    outcome, fields = answer.outcome, set(answer.fields)
+    outcome = answer.outcome
+    if outcome is Outcome.MATCH:
+        return []
+    fields = set(answer.fields)
     if outcome is Outcome.UNKNOWN:
         if registry == EIRC:
             return ["fls.unknown" if claim.fls else "flat.unknown"]
@@ -211,9 +216,15 @@ def _answer_reasons(claim: BallotClaim, registry: str, answer: RegistryAnswer) -
 
 def _flat_role(claim: BallotClaim, eirc: RegistryAnswer) -> str | None:
     """The claimed person's role in the flat per EIRC, or None if EIRC does not list them."""
-    wanted = normalise_name_key(claim.full_name_key)  # idempotent: a key typed loosely still meets
+    key, born, wanted = claim.full_name_key, claim.birth_date, None
     for person in flat_people(eirc):
-        if normalise_name_key(person.name_key) == wanted and person.birth_date == claim.birth_date:
+        if person.birth_date != born:
+            continue
+        if person.name_key == key:  # the common case: equal keys need no normalising
+            return person.role
+        if wanted is None:
+            wanted = normalise_name_key(key)  # idempotent: a key typed loosely still meets
+        if normalise_name_key(person.name_key) == wanted:
             return person.role
     return None
 
@@ -239,7 +250,8 @@ def _right_to_vote(claim: BallotClaim, answers: Mapping[str, RegistryAnswer],
 
 
 def _evidence(registry: str, answer: RegistryAnswer, role: str | None) -> Evidence:
-    detail = {key: str(answer.facts[key]) for key in _EVIDENCE_FACTS if key in answer.facts}
+    facts = answer.facts
+    detail = {key: str(facts[key]) for key in _EVIDENCE_FACTS if key in facts} if facts else {}
     if registry == EIRC and answer.outcome is Outcome.MATCH:
         # only a known role word is kept: whatever else an agency sent may name someone
         detail["role"] = role if role in ROLES else ("other" if role else "none")
@@ -252,11 +264,12 @@ def decide(claim: BallotClaim, answers: Mapping[str, RegistryAnswer]) -> Verdict
     required = required_checks(claim.levels)
     relevant = {name: answers.get(name) or RegistryAnswer.unavailable(name) for name in required}
     codes: list[str] = []
-    for name in required:
-        codes.extend(_answer_reasons(claim, name, relevant[name]))
+    for name, answer in relevant.items():
+        if answer.outcome is not Outcome.MATCH:  # a match gives no reason
+            codes.extend(_answer_reasons(claim, name, answer))
     right_codes, role = _right_to_vote(claim, relevant, required)
     codes.extend(right_codes)
-    evidence = tuple(_evidence(name, relevant[name], role) for name in required)
+    evidence = tuple([_evidence(name, answer, role) for name, answer in relevant.items()])
     if codes:
         unique = tuple(REASONS[code] for code in dict.fromkeys(codes))
         return Verdict(VerdictOutcome.REJECTED, unique, evidence)
@@ -276,7 +289,13 @@ class Registries:
 
 
 def _identifier(claim: BallotClaim, name: str) -> str | None:
-    return {MVD: claim.passport, PFR: claim.snils, ROSREESTR: claim.property_document}.get(name)
+    if name == MVD:
+        return claim.passport
+    if name == PFR:
+        return claim.snils
+    if name == ROSREESTR:
+        return claim.property_document
+    return None
 
 
 def _ask(claim: BallotClaim, registries: Registries, name: str) -> Awaitable[RegistryAnswer]:
@@ -292,6 +311,18 @@ def _ask(claim: BallotClaim, registries: Registries, name: str) -> Awaitable[Reg
     return registries.rosreestr.check_property(value, claim.unom, claim.flat, key, born)
 
 
+def _at_hand(call: Awaitable[RegistryAnswer]) -> RegistryAnswer | BaseException | None:
+    """An answer (or exception, as `gather(return_exceptions=True)` gives it) that needs no
+    waiting; None for a call still to be awaited."""
+    if isinstance(call, Answered):
+        return call.answer
+    if isinstance(call, asyncio.Future) and call.done():
+        if call.cancelled():
+            return asyncio.CancelledError()
+        return call.exception() or call.result()
+    return None
+
+
 async def collect_answers(claim: BallotClaim, registries: Registries,
                           previous: Mapping[str, RegistryAnswer] | None = None,
                           ) -> dict[str, RegistryAnswer]:
@@ -300,15 +331,22 @@ async def collect_answers(claim: BallotClaim, registries: Registries,
     Definitive answers from `previous` are kept, so a retry only asks the registries that were
     unavailable. A port that raises despite its contract counts as unavailable.
     """
-    previous = previous or {}
-    answers = {name: previous[name] for name in required_checks(claim.levels)
-               if name in previous and previous[name].outcome.is_definitive}
-    to_ask = [name for name in required_checks(claim.levels) if name not in answers]
+    required = required_checks(claim.levels)
+    if previous:
+        answers = {name: previous[name] for name in required
+                   if name in previous and previous[name].outcome.is_definitive}
+        to_ask = [name for name in required if name not in answers]
+    else:
+        answers, to_ask = {}, list(required)
     lacking = [name for name in to_ask if name != EIRC and _identifier(claim, name) is None]
     if lacking or (claim.levels.apartment >= 1 and claim.fls is None):
         raise ValueError(f"the claim lacks what its levels require ({', '.join(lacking) or 'fls'})")
     calls = [_ask(claim, registries, name) for name in to_ask]
-    results = await asyncio.gather(*calls, return_exceptions=True)
+    # answers from memory (Answered, finished futures) are read here, sparing gather its
+    # callbacks and a turn of the event loop for every ballot
+    results: list[RegistryAnswer | BaseException | None] = [_at_hand(call) for call in calls]
+    if any(result is None for result in results):
+        results = await asyncio.gather(*calls, return_exceptions=True)
     for name, result in zip(to_ask, results):
         if isinstance(result, RegistryAnswer):
             answers[name] = result

@@ -10,11 +10,11 @@ raise: whatever goes wrong on the wire becomes `unavailable`.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 EIRC = "eirc"
 MVD = "mvd"
@@ -72,6 +72,25 @@ class RegistryAnswer:
     @classmethod
     def unavailable(cls, registry: str, checked_at: datetime | None = None) -> RegistryAnswer:
         return cls(registry, Outcome.UNAVAILABLE, checked_at=checked_at)
+
+
+class Answered:
+    """An answer already at hand, awaitable like a port's call: no future, no event-loop turn.
+
+    Batch adapters answering from memory return it; `collect_answers` reads it directly.
+    """
+
+    __slots__ = ("answer",)
+
+    def __init__(self, answer: RegistryAnswer) -> None:
+        self.answer = answer
+
+    def __await__(self) -> Generator[Any, None, RegistryAnswer]:
+        return self.answer
+        yield  # never reached: it makes __await__ a generator that finishes at once
+
+    def __repr__(self) -> str:
+        return f"Answered({self.answer!r})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,17 +75,22 @@ def _asked(levels: Levels) -> frozenset[Field]:
 
 def claim_of(ballot: BallotUnderCheck, data: Mapping[str, Any]) -> BallotClaim:
     """The claim behind a ballot, from its opened data; only what its poll's levels ask for."""
-    wanted = _asked(ballot.levels)
-
-    def value(item: Field) -> str | None:
-        text = data.get(item.value) if item in wanted else None
-        return str(text) if text else None
-
+    values = {name: (str(text) if (text := data.get(name)) else None) if asked else None
+              for name, asked in _identifiers_asked(ballot.levels)}
     return BallotClaim.of(
-        unom=ballot.unom, flat=ballot.flat, full_name=str(data[Field.FULL_NAME.value]),
-        birth_date=date.fromisoformat(str(data[Field.BIRTH_DATE.value])), levels=ballot.levels,
-        passport=value(Field.PASSPORT), snils=value(Field.SNILS), fls=value(Field.FLS),
-        property_document=value(Field.PROPERTY_DOCUMENT))
+        unom=ballot.unom, flat=ballot.flat, full_name=str(data[_FULL_NAME]),
+        birth_date=date.fromisoformat(str(data[_BIRTH_DATE])), levels=ballot.levels, **values)
+
+
+_FULL_NAME, _BIRTH_DATE = Field.FULL_NAME.value, Field.BIRTH_DATE.value
+_IDENTIFIERS = (Field.PASSPORT, Field.SNILS, Field.FLS, Field.PROPERTY_DOCUMENT)
+
+
+@lru_cache(maxsize=16)
+def _identifiers_asked(levels: Levels) -> tuple[tuple[str, bool], ...]:
+    """Each identifier's key in the sealed data (also the claim's field), and whether asked."""
+    wanted = _asked(levels)
+    return tuple((item.value, item in wanted) for item in _IDENTIFIERS)
 
 
 def _answers_to_keep(answers: Mapping[str, RegistryAnswer]) -> dict[str, Any]:
@@ -100,6 +105,24 @@ def _kept_answers(kept: Mapping[str, Any]) -> dict[str, RegistryAnswer]:
             for name, a in kept.items()}
 
 
+class _Moments:
+    """ISO text of the moment last written out: a batch's answers share one datetime object,
+    so it is formatted once a batch, not once an answer (identity, never equality: equal
+    moments in other time zones are written differently)."""
+
+    def __init__(self) -> None:
+        self.last: tuple[datetime | None, str] = (None, "")  # one tuple: replaced at once
+
+    def __call__(self, at: datetime) -> str:
+        last = self.last
+        if at is not last[0]:
+            last = self.last = (at, at.isoformat())
+        return last[1]
+
+
+_moment = _Moments()
+
+
 def verdict_detail(verdict: Verdict, attempt: int) -> dict[str, Any]:
     """The `verdict` event: which registry said what, when — nobody's personal data."""
     return {
@@ -108,7 +131,7 @@ def verdict_detail(verdict: Verdict, attempt: int) -> dict[str, Any]:
         "attempt": attempt,
         "evidence": [{"registry": e.registry, "outcome": e.outcome.value, "fields": list(e.fields),
                       "detail": dict(e.detail),
-                      "checked_at": e.checked_at.isoformat() if e.checked_at else None}
+                      "checked_at": _moment(e.checked_at) if e.checked_at else None}
                      for e in verdict.evidence],
     }
 

@@ -14,6 +14,7 @@ data is never recorded.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -36,6 +37,7 @@ from storage.repositories.dialect import conflict_insert
 from verification.levels import Levels
 
 VERDICT_NOTICE = "verdict"
+IN_CHUNK = 2000  # ids per IN (...): far below SQLite's and asyncpg's parameter limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,15 +148,18 @@ class RegistryCheckRepository:
             .order_by(c.c.ballot_id)
         )
         leased, stale = [], []
-        for row in await self.session.execute(statement):
-            if row.status != BallotStatus.PENDING:
-                stale.append(row.ballot_id)
+        pending = BallotStatus.PENDING
+        # rows unpacked as tuples: thousands of them, and a named attribute costs a lookup each
+        for (ballot_id, attempts, answers, key_version, receipt, status, created_at, poll_id, title,
+             identity, apartment, unom, address, number, telegram_id, sealed,
+             data_key_version) in await self.session.execute(statement):
+            if status != pending:
+                stale.append(ballot_id)
                 continue
             leased.append(BallotUnderCheck(
-                row.ballot_id, row.receipt_code, row.poll_id, row.title,
-                _levels(row.identity_level, row.apartment_level), row.unom, row.address,
-                row.number, row.telegram_id, row.created_at, row.attempts, row.sealed,
-                row.data_key_version, row.answers, row.key_version))
+                ballot_id, receipt, poll_id, title, _levels(identity, apartment), unom, address,
+                number, telegram_id, created_at, attempts, sealed, data_key_version, answers,
+                key_version))
         if stale:
             await self.session.execute(delete(RegistryCheck).where(RegistryCheck.ballot_id.in_(stale)))
         return leased
@@ -192,12 +197,16 @@ class RegistryCheckRepository:
         # Core executemany on the tables: a batch is thousands of rows, and the ORM's
         # per-object bookkeeping would cost more than the statements themselves
         ballots, events, outbox = Ballot.__table__, BallotEvent.__table__, OutboxMessage.__table__
-        await self.session.execute(
-            ballots.update().where(ballots.c.id == bindparam("ballot_id"))
-            .values(status=bindparam("new_status"), reasons=bindparam("new_reasons"),
-                    verified_at=bindparam("at"), updated_at=bindparam("at")),
-            [{"ballot_id": r.ballot_id, "new_status": BallotStatus(r.status).value,
-              "new_reasons": list(r.reasons), "at": now} for r in verdicts])
+        # one UPDATE … WHERE id IN (…) per kind of verdict (nearly all "counted, no reasons"):
+        # the moment and the reasons are bound once, not once a ballot
+        alike: dict[tuple[str, tuple[str, ...]], list[int]] = defaultdict(list)
+        for r in verdicts:
+            alike[(BallotStatus(r.status).value, tuple(r.reasons))].append(r.ballot_id)
+        for (status, reasons), ids in alike.items():
+            for start in range(0, len(ids), IN_CHUNK):
+                await self.session.execute(
+                    ballots.update().where(ballots.c.id.in_(ids[start:start + IN_CHUNK]))
+                    .values(status=status, reasons=list(reasons), verified_at=now, updated_at=now))
         await self.session.execute(events.insert(), [
             {"ballot_id": r.ballot_id, "at": now, "kind": EventKind.VERDICT.value,
              "detail": dict(r.detail)} for r in verdicts])
