@@ -50,13 +50,9 @@ async def submit_correction(query: CallbackQuery, state: FSMContext, session, re
             resident=resident, ballot_id=data["correcting"], draft=flow.open_draft(data, vault))
         await session.commit()
     except BallotRefused as refusal:
-        await session.rollback()
-        await state.set_state(None)
-        await query.message.answer(views.ballot_refused(refusal.reason))
+        await flow.refuse_ballot(query.message, state, session, refusal.reason)
         return
-    # the ballot holds the data again: nothing personal stays in the dialogue's storage
-    await state.set_state(None)
-    await state.set_data({"language": data["language"]} if data.get("language") else {})
+    await flow.forget_answers(state, data)
     await query.message.answer(views.corrected(receipt))
 
 

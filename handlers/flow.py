@@ -90,3 +90,16 @@ async def show_vote(message: Message, state: FSMContext, poll) -> None:
     await state.set_state(Vote.choosing)
     text, markup = views.vote_question(poll)
     await message.answer(text, reply_markup=markup)
+
+
+async def refuse_ballot(query_message: Message, state: FSMContext, session, reason: str) -> None:
+    """A ballot the rules refused: nothing of it is kept, and the resident is told why."""
+    await session.rollback()
+    await state.set_state(None)
+    await query_message.answer(views.ballot_refused(reason))
+
+
+async def forget_answers(state: FSMContext, data: dict[str, Any]) -> None:
+    """The ballot holds the data now: nothing personal stays in the dialogue's storage."""
+    await state.set_state(None)
+    await state.set_data({"language": data["language"]} if data.get("language") else {})

@@ -60,13 +60,9 @@ async def cast(query: CallbackQuery, state: FSMContext, session, resident, vault
                                          draft=flow.open_draft(data, vault), choice=data["choice"])
             await session.commit()
     except BallotRefused as refusal:
-        await session.rollback()
-        await state.set_state(None)
-        await query.message.answer(views.ballot_refused(refusal.reason))
+        await flow.refuse_ballot(query.message, state, session, refusal.reason)
         return
-    # the ballot holds the data now: nothing personal stays in the dialogue's storage
-    await state.set_state(None)
-    await state.set_data({"language": data.get("language")} if data.get("language") else {})
+    await flow.forget_answers(state, data)
     await query.message.answer(views.receipt(receipt, poll, changed=bool(data.get("ballot_id"))))
 
 
