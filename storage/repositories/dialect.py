@@ -17,4 +17,5 @@ def conflict_insert(session: AsyncSession, table: Any) -> Any:
         return postgresql.insert(table)
     if dialect == "sqlite":
         return sqlite.insert(table)
-    raise NotImplementedError(f"no upsert for the {dialect} database")  # pragma: no cover
+    # create_engine refuses every other database, so this is a misuse, not a missing feature
+    raise ValueError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
