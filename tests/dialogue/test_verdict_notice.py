@@ -105,8 +105,10 @@ async def test_corrected_data_is_checked_again_and_counted(verifying):
     await user.press("✏ ФЛС (номер плательщика)")
     review = await user.send(right_fls)
     assert "******" + right_fls[-4:] in review.text
-    updated = await user.press("✅ Всё верно, проверить снова")
-    assert "Данные обновлены" in updated.text and code in updated.text
+    await user.press("✅ Всё верно, проверить снова")
+    # the verifier runs beside the bot: its notice may already follow the confirmation
+    updated = await user.wait_for("Данные обновлены")
+    assert code in updated.text
     counted = await user.wait_for(lambda m: code in m.text and m.text.startswith("✅ Ваш голос"), timeout=20)
     assert counted.text
     async with stand.sessions() as session:
