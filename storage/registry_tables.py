@@ -23,7 +23,9 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.database import reading
 from storage.models import Registry, RegistryRecord
+from storage.repositories.dialect import among
 from storage.pii import PiiVault, SealError
 from storage.registry_import import KEY_KINDS, NAME_KIND
 from storage.types import utcnow
@@ -115,9 +117,10 @@ async def _by_keys(session: AsyncSession, source: Registry, keys: Iterable[str],
     found: dict[str, list[Row]] = defaultdict(list)
     for chunk in _chunks(set(keys)):
         statement = (select(*columns)
-                     .where(_RECORDS.c.source == source.value, _RECORDS.c.key_hmac.in_(chunk))
+                     .where(_RECORDS.c.source == source.value,
+                            among(session, _RECORDS.c.key_hmac, chunk))
                      .order_by(_RECORDS.c.id))
-        for row in await session.execute(statement):
+        for row in (await session.execute(statement)).all():  # one fetch, not one a row
             found[row.key_hmac].append(row)
     return found
 
@@ -130,7 +133,7 @@ async def _by_flats(session: AsyncSession, flats: Iterable[tuple[int, str]],
                      .where(_RECORDS.c.source == Registry.EIRC.value,
                             tuple_(_RECORDS.c.unom, _RECORDS.c.flat).in_(chunk))
                      .order_by(_RECORDS.c.id))
-        for row in await session.execute(statement):
+        for row in (await session.execute(statement)).all():  # one fetch, not one a row
             found[(row.unom, row.flat)].append(row)
     return found
 
@@ -162,6 +165,7 @@ class RegistryTables:
     async def lookup_flat(self, unom: int, flat: str, fls: str | None) -> RegistryAnswer:
         try:
             async with self._sessions() as session:
+                await reading(session)
                 if fls is not None:
                     key = self._vault.digest("fls", fls)
                     rows = (await _by_keys(session, Registry.EIRC, [key])).get(key, [])
@@ -195,6 +199,7 @@ class RegistryTables:
         snapshot = RegistrySnapshot(self, claims)
         try:
             async with self._sessions() as session:
+                await reading(session)
                 await snapshot.load(session)
         except (SQLAlchemyError, OSError) as error:
             log.error("registry tables cannot be read (%s): the batch waits", type(error).__name__)
@@ -205,6 +210,7 @@ class RegistryTables:
         key = self._vault.digest(kind, value)
         try:
             async with self._sessions() as session:
+                await reading(session)
                 return (await _by_keys(session, source, [key])).get(key, [])
         except (SQLAlchemyError, OSError) as error:
             self._unavailable(source.value, error)

@@ -26,6 +26,8 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
+        if value.tzinfo is UTC:  # the usual case, and a verification round binds thousands
+            return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError(f"a naive datetime cannot be stored (give it a time zone): {value!r}")
         value = value.astimezone(UTC)

@@ -15,11 +15,11 @@ import asyncio
 import gc
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 CONCURRENT_CLAIMS = 32  # claims in flight at once against registries that answer one by one
 SEALED_DATA = "sealed_data"  # what a ballot waits for when its data cannot be read
+PAUSE_EVERY = 100  # ballots checked between turns given to the event loop
 
 
 @runtime_checkable
@@ -158,16 +159,57 @@ class Verifier:
 
     async def run_once(self) -> Round:
         """Leases one batch, checks it and records the results."""
+        token, batch = await self._lease()
+        if not batch:
+            return Round()
+        return await self._record(token, batch, await self._checked(token, batch))
+
+    async def run(self, stop: asyncio.Event, *, idle_sleep: float = 1.0,
+                  on_round: Callable[[Round], object] | None = None) -> None:
+        """Round after round until `stop` is set, one round's verdicts written while the next
+        round is checked: the database writes (mostly in the driver's thread) overlap the
+        checking (in this one). Leases and writes never overlap, so on SQLite they do not wait
+        for each other's lock. With less than a full batch due, the round is written at once
+        and the worker rests `idle_sleep` seconds. A failing round is logged; its ballots come
+        back when their lease runs out."""
+        checked: tuple[str, list[BallotUnderCheck], list[CheckResult]] | None = None
+        writing: asyncio.Task[Round] | None = None
+        try:
+            while not stop.is_set():
+                token, batch = await _logged(self._lease(), ("", []))
+                writing = asyncio.create_task(self._record(*checked)) if checked else None
+                checked = None
+                if batch:
+                    results = await _logged(self._checked(token, batch), None)
+                    checked = (token, batch, results) if results is not None else None
+                if writing is not None:
+                    _report(await _logged(writing, Round()), on_round)
+                    writing = None
+                if len(batch) < self.batch_size:
+                    if checked is not None:
+                        _report(await _logged(self._record(*checked), Round()), on_round)
+                        checked = None
+                    elif not batch:
+                        _report(Round(), on_round)
+                    await wait_or_stop(stop, idle_sleep)
+        finally:
+            # checked or being written when asked to stop: the verdicts still land
+            if writing is not None:
+                _report(await _logged(asyncio.shield(writing), Round()), on_round)
+            if checked is not None:
+                _report(await _logged(asyncio.shield(self._record(*checked)), Round()), on_round)
+
+    async def _lease(self) -> tuple[str, list[BallotUnderCheck]]:
         token = uuid.uuid4().hex
         now = self._now()
         async with self._sessions.begin() as session:
             batch = await RegistryCheckRepository(session).claim(
                 token, now=now, lease_until=now + self.lease, limit=self.batch_size)
-        done = Round(leased=len(batch), ballot_ids=[b.ballot_id for b in batch])
-        if not batch:
-            return done
+        return token, batch
+
+    async def _checked(self, token: str, batch: list[BallotUnderCheck]) -> list[CheckResult]:
         try:
-            results = await self._check(batch)
+            return await self._check(batch)
         except asyncio.CancelledError:
             # shutting down: hand the batch back instead of leaving it to its lease
             await asyncio.shield(self._release(token, batch, self._now()))
@@ -176,9 +218,13 @@ class Verifier:
             # a fault of this round, not of the ballots: try them again after a pause
             await self._release(token, batch, self._now() + self.retry.first)
             raise
+
+    async def _record(self, token: str, batch: list[BallotUnderCheck],
+                      results: list[CheckResult]) -> Round:
         async with self._sessions.begin() as session:
             recorded = await RegistryCheckRepository(session).record(token, results, now=self._now())
-        done.lost = len(results) - len(recorded)
+        done = Round(leased=len(batch), ballot_ids=[b.ballot_id for b in batch],
+                     lost=len(results) - len(recorded))
         for result in (r for r in results if r.ballot_id in recorded):
             if result.status == BallotStatus.COUNTED:
                 done.counted += 1
@@ -228,11 +274,18 @@ class Verifier:
         by_id = {b.ballot_id: b for b in batch}
         asked = list(claims)
         if limit is None:
-            # answers come from memory: one claim after another spares a task per claim
-            all_answers = [await ask(ballot_id) for ballot_id in asked]
+            # answers come from memory: one claim after another spares a task per claim, and
+            # a pause now and then lets the previous round's writes go on meanwhile
+            all_answers = []
+            for number, ballot_id in enumerate(asked, 1):
+                all_answers.append(await ask(ballot_id))
+                if not number % PAUSE_EVERY:
+                    await asyncio.sleep(0)
         else:
             all_answers = await asyncio.gather(*(ask(ballot_id) for ballot_id in asked))
-        for ballot_id, answers in zip(asked, all_answers):
+        for number, (ballot_id, answers) in enumerate(zip(asked, all_answers), 1):
+            if not number % PAUSE_EVERY:
+                await asyncio.sleep(0)
             if answers is None:
                 log.error("ballot %d: its data lacks what its poll requires", ballot_id)
                 results.append(self._wait(by_id[ballot_id], {}, (SEALED_DATA,), long=True))
@@ -276,9 +329,8 @@ async def run_verifier(*, session_factory: async_sessionmaker[AsyncSession], vau
                        lease: timedelta = timedelta(minutes=5),
                        retry: RetryDelays = RetryDelays(),
                        on_round: Callable[[Round], object] | None = None) -> None:
-    """Verifies pending ballots until `stop` is set: batch after batch while there is work,
-    then a look every `idle_sleep` seconds. A failing round (e.g. the database is away) is
-    logged and tried again after a pause; its ballots come back when their lease runs out."""
+    """Verifies pending ballots until `stop` is set (see `Verifier.run`): batch after batch
+    while there is work, then a look every `idle_sleep` seconds."""
     verifier = Verifier(session_factory=session_factory, vault=vault, registries=registries,
                         batch_size=batch_size, lease=lease, retry=retry)
     try:
@@ -287,20 +339,7 @@ async def run_verifier(*, session_factory: async_sessionmaker[AsyncSession], vau
             log.warning("%d pending ballots had no registry check; queued them", queued)
     except Exception as error:
         log.error("could not look for unqueued ballots (%s)", type(error).__name__)
-    while not stop.is_set():
-        try:
-            done = await verifier.run_once()
-        except Exception as error:
-            log.error("verification round failed (%s: %s)", type(error).__name__, first_line(error))
-            done = Round()
-        if done.leased:
-            log.info("verified %d ballots: %d counted, %d rejected, %d waiting%s", done.leased,
-                     done.counted, done.rejected, done.waiting,
-                     f", {done.lost} leases lost" if done.lost else "")
-        if on_round is not None:
-            on_round(done)
-        if done.leased < batch_size:
-            await wait_or_stop(stop, idle_sleep)
+    await verifier.run(stop, idle_sleep=idle_sleep, on_round=on_round)
 
 
 def tune_gc(young: int = 10_000) -> tuple[int, int, int]:
@@ -314,6 +353,27 @@ def tune_gc(young: int = 10_000) -> tuple[int, int, int]:
     gc.freeze()
     gc.set_threshold(young, previous[1], previous[2])
     return previous
+
+
+_T = TypeVar("_T")
+
+
+async def _logged(work: Awaitable[_T], otherwise: _T) -> _T:
+    """What `work` gives, or `otherwise` after logging its failure (never its parameters)."""
+    try:
+        return await work
+    except Exception as error:
+        log.error("verification round failed (%s: %s)", type(error).__name__, first_line(error))
+        return otherwise
+
+
+def _report(done: Round, on_round: Callable[[Round], object] | None) -> None:
+    if done.leased:
+        log.info("verified %d ballots: %d counted, %d rejected, %d waiting%s", done.leased,
+                 done.counted, done.rejected, done.waiting,
+                 f", {done.lost} leases lost" if done.lost else "")
+    if on_round is not None:
+        on_round(done)
 
 
 def first_line(error: BaseException) -> str:

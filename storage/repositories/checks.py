@@ -33,11 +33,10 @@ from storage.models import (
     OutboxMessage, Poll, Resident,
 )
 from storage.registry_checks import RegistryCheck
-from storage.repositories.dialect import conflict_insert
+from storage.repositories.dialect import among, conflict_insert
 from verification.levels import Levels
 
 VERDICT_NOTICE = "verdict"
-IN_CHUNK = 2000  # ids per IN (...): far below SQLite's and asyncpg's parameter limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +127,7 @@ class RegistryCheckRepository:
         if not ids:
             return []
         await self.session.execute(
-            update(RegistryCheck).where(RegistryCheck.ballot_id.in_(ids))
+            update(RegistryCheck).where(among(self.session, RegistryCheck.ballot_id, ids))
             .values(due_at=lease_until, leased_by=token, attempts=RegistryCheck.attempts + 1)
             .execution_options(synchronize_session=False))
         # Core tables rather than ORM attributes: thousands of plain rows, nothing to track
@@ -144,7 +143,7 @@ class RegistryCheckRepository:
                          .join(h, h.c.id == b.c.house_id).join(f, f.c.id == b.c.flat_id)
                          .join(r, r.c.id == b.c.resident_id)
                          .outerjoin(d, d.c.ballot_id == b.c.id))
-            .where(c.c.ballot_id.in_(ids))
+            .where(among(self.session, c.c.ballot_id, ids))
             .order_by(c.c.ballot_id)
         )
         leased, stale = [], []
@@ -152,7 +151,7 @@ class RegistryCheckRepository:
         # rows unpacked as tuples: thousands of them, and a named attribute costs a lookup each
         for (ballot_id, attempts, answers, key_version, receipt, status, created_at, poll_id, title,
              identity, apartment, unom, address, number, telegram_id, sealed,
-             data_key_version) in await self.session.execute(statement):
+             data_key_version) in (await self.session.execute(statement)).all():
             if status != pending:
                 stale.append(ballot_id)
                 continue
@@ -176,7 +175,7 @@ class RegistryCheckRepository:
         held = set(await self.session.scalars(
             select(RegistryCheck.ballot_id)
             .where(RegistryCheck.leased_by == token,
-                   RegistryCheck.ballot_id.in_([r.ballot_id for r in results]))
+                   among(self.session, RegistryCheck.ballot_id, [r.ballot_id for r in results]))
             .with_for_update()))
         verdicts = [r for r in results if r.ballot_id in held and r.status != BallotStatus.PENDING]
         waits = [r for r in results if r.ballot_id in held and r.status == BallotStatus.PENDING]
@@ -203,10 +202,9 @@ class RegistryCheckRepository:
         for r in verdicts:
             alike[(BallotStatus(r.status).value, tuple(r.reasons))].append(r.ballot_id)
         for (status, reasons), ids in alike.items():
-            for start in range(0, len(ids), IN_CHUNK):
-                await self.session.execute(
-                    ballots.update().where(ballots.c.id.in_(ids[start:start + IN_CHUNK]))
-                    .values(status=status, reasons=list(reasons), verified_at=now, updated_at=now))
+            await self.session.execute(
+                ballots.update().where(among(self.session, ballots.c.id, ids))
+                .values(status=status, reasons=list(reasons), verified_at=now, updated_at=now))
         await self.session.execute(events.insert(), [
             {"ballot_id": r.ballot_id, "at": now, "kind": EventKind.VERDICT.value,
              "detail": dict(r.detail)} for r in verdicts])
@@ -220,7 +218,8 @@ class RegistryCheckRepository:
                 index_elements=["dedupe_key"])
             await self.session.execute(statement, notices)
         await self.session.execute(
-            delete(RegistryCheck).where(RegistryCheck.ballot_id.in_([r.ballot_id for r in verdicts]))
+            delete(RegistryCheck).where(among(self.session, RegistryCheck.ballot_id,
+                                              [r.ballot_id for r in verdicts]))
             .execution_options(synchronize_session=False))
 
     async def release(self, token: str, ballot_ids: Sequence[int], *, due_at: datetime) -> None:

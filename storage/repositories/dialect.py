@@ -1,10 +1,14 @@
-"""INSERT ... ON CONFLICT for whichever database the session talks to."""
+"""What SQLite and PostgreSQL spell differently: INSERT ... ON CONFLICT, and a list as one value."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import ColumnElement, Integer, String, bindparam, column, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.database import json_text
 
 
 def conflict_insert(session: AsyncSession, table: Any) -> Any:
@@ -18,4 +22,18 @@ def conflict_insert(session: AsyncSession, table: Any) -> Any:
     if dialect == "sqlite":
         return sqlite.insert(table)
     # create_engine refuses every other database, so this is a misuse, not a missing feature
+    raise ValueError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
+
+
+def among(session: AsyncSession, target: Any, values: Sequence[str] | Sequence[int]) -> ColumnElement[bool]:
+    """`target IN values` with the whole list bound as one value (a JSON array read by
+    `json_each` on SQLite, an array with `= ANY` on PostgreSQL; strings or integers, not mixed):
+    a batch asks about thousands of keys or ids, and an ordinary IN binds and renders each one as a parameter of its own."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        element = Integer() if values and isinstance(values[0], int) else String()
+        return target == func.any(bindparam(None, list(values), type_=postgresql.ARRAY(element)))
+    if dialect == "sqlite":
+        listed = func.json_each(bindparam(None, json_text(list(values)), type_=String))
+        return target.in_(select(column("value")).select_from(listed))
     raise ValueError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
