@@ -46,6 +46,7 @@ class PiiVault:
         if not 1 <= key_version <= 32767:
             raise ValueError("key_version must be between 1 and 32767")
         self._hmac_key = hmac_key
+        self._keyed: dict[str, hmac.HMAC] = {}
         self._aead = AESGCM(encryption_key)
         self.key_version = key_version
 
@@ -58,10 +59,15 @@ class PiiVault:
         `kind` names what the value is ("passport", "snils", "fls", "property_document",
         ...), so equal strings of different kinds never produce the same digest.
         """
-        if not _KIND.match(kind):
-            raise ValueError(f"digest kind must be a short lower-case word, not {kind!r}")
-        message = kind.encode() + b"\x00" + value.encode("utf-8")
-        return hmac.new(self._hmac_key, message, hashlib.sha256).hexdigest()
+        keyed = self._keyed.get(kind)
+        if keyed is None:
+            if not _KIND.match(kind):
+                raise ValueError(f"digest kind must be a short lower-case word, not {kind!r}")
+            # the key and the kind's prefix hashed once: each digest then only copies that state
+            keyed = self._keyed[kind] = hmac.new(self._hmac_key, kind.encode() + b"\x00", hashlib.sha256)
+        mac = keyed.copy()
+        mac.update(value.encode("utf-8"))
+        return mac.hexdigest()
 
     def person_digest(self, full_name_key: str, birth_date: date) -> str:
         """The digest identifying a person: normalised full name plus birth date."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -194,9 +194,11 @@ class RegistryTables:
             return RegistryAnswer.unavailable(ROSREESTR, self._now())
         return rosreestr_answer(rows, unom, flat, self.name_digest(name_key), birth_date, self._now())
 
-    async def for_claims(self, claims: Sequence[BallotClaim]) -> Registries:
-        """Ports answering every check of `claims` from records loaded in a few queries."""
-        snapshot = RegistrySnapshot(self, claims)
+    async def for_claims(self, claims: Sequence[BallotClaim],
+                         digests: Mapping[tuple[str, str], str] | None = None) -> Registries:
+        """Ports answering every check of `claims` from records loaded in a few queries;
+        `digests`: HMACs of (kind, value) already at hand (the ballots keep them)."""
+        snapshot = RegistrySnapshot(self, claims, digests or {})
         try:
             async with self._sessions() as session:
                 await reading(session)
@@ -236,12 +238,13 @@ class RegistrySnapshot:
     to the tables, one query.
     """
 
-    def __init__(self, tables: RegistryTables, claims: Sequence[BallotClaim]) -> None:
+    def __init__(self, tables: RegistryTables, claims: Sequence[BallotClaim],
+                 digests: Mapping[tuple[str, str], str]) -> None:
         self._tables = tables
         self._vault = tables._vault
         self.failed = False
         self.checked_at = tables._now()
-        self._keys: dict[tuple[str, str], str] = {}
+        self._keys: dict[tuple[str, str], str] = dict(digests)
         self._names: dict[str, str] = {}  # name digest → the claim's name key
         self._flats: set[tuple[int, str]] = set()
         for claim in claims:

@@ -196,7 +196,7 @@ def parse_markdown_v2(source: str) -> tuple[str, list[dict]]:
         if char == "]" and stack and stack[-1][0] == "[":
             _, start, _ = stack.pop()
             if not source.startswith("(", pos + 1):
-                raise _cannot_parse(f"Character ']' is reserved and must be escaped with the preceding '\\'")
+                raise _cannot_parse("Character ']' is reserved and must be escaped with the preceding '\\'")
             end = pos + 2
             url_chars: list[str] = []
             while end < len(source) and source[end] != ")":

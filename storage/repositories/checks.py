@@ -58,6 +58,7 @@ class BallotUnderCheck:
     key_version: int | None
     answers: bytes | None  # the definitive answers of earlier attempts, sealed
     answers_key_version: int | None
+    digests: Mapping[str, str] = field(default_factory=dict)  # identifier kind → its stored HMAC
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +139,8 @@ class RegistryCheckRepository:
             select(c.c.ballot_id, c.c.attempts, c.c.answers, c.c.key_version, b.c.receipt_code,
                    b.c.status, b.c.created_at, p.c.id.label("poll_id"), p.c.title,
                    p.c.identity_level, p.c.apartment_level, h.c.unom, h.c.address, f.c.number,
-                   r.c.telegram_id, d.c.sealed, d.c.key_version.label("data_key_version"))
+                   r.c.telegram_id, d.c.sealed, d.c.key_version.label("data_key_version"),
+                   d.c.passport_hmac, d.c.snils_hmac, d.c.fls_hmac, d.c.property_document_hmac)
             .select_from(c.join(b, b.c.id == c.c.ballot_id).join(p, p.c.id == b.c.poll_id)
                          .join(h, h.c.id == b.c.house_id).join(f, f.c.id == b.c.flat_id)
                          .join(r, r.c.id == b.c.resident_id)
@@ -150,15 +152,15 @@ class RegistryCheckRepository:
         pending = BallotStatus.PENDING
         # rows unpacked as tuples: thousands of them, and a named attribute costs a lookup each
         for (ballot_id, attempts, answers, key_version, receipt, status, created_at, poll_id, title,
-             identity, apartment, unom, address, number, telegram_id, sealed,
-             data_key_version) in (await self.session.execute(statement)).all():
+             identity, apartment, unom, address, number, telegram_id, sealed, data_key_version,
+             *hmacs) in (await self.session.execute(statement)).all():
             if status != pending:
                 stale.append(ballot_id)
                 continue
             leased.append(BallotUnderCheck(
                 ballot_id, receipt, poll_id, title, _levels(identity, apartment), unom, address,
                 number, telegram_id, created_at, attempts, sealed, data_key_version, answers,
-                key_version))
+                key_version, {kind: digest for kind, digest in zip(IDENTIFIER_KINDS, hmacs) if digest}))
         if stale:
             await self.session.execute(delete(RegistryCheck).where(RegistryCheck.ballot_id.in_(stale)))
         return leased

@@ -1,6 +1,8 @@
 """Personal data: digests match, seals round-trip and detect tampering, raw values never hit disk."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from datetime import date
 
@@ -22,6 +24,15 @@ def test_digest_is_keyed_stable_and_separated_by_kind(vault):
     assert vault.person_digest("иванов иван", date(1960, 5, 17)) != vault.person_digest("иванов иван", date(1960, 5, 18))
     with pytest.raises(ValueError):
         vault.digest("Passport Number", "1")
+
+
+def test_digest_is_hmac_sha256_of_kind_and_value():
+    # stored digests (ballots, registry extracts) must stay comparable across versions
+    vault = PiiVault(b"k" * 32, b"e" * 32)
+    assert vault.digest("passport", "4510123456") == (
+        "4a780f1727a98deffbda4c25a53cd46b5842ea20813f310dcfab5b63190407a6")
+    assert vault.digest("person", "ёлкин\x001990-01-02") == hmac.new(
+        b"k" * 32, "person\x00ёлкин\x001990-01-02".encode(), hashlib.sha256).hexdigest()
 
 
 def test_seal_round_trips_and_differs_each_time(vault):

@@ -73,10 +73,10 @@ async def test_a_verdict_on_the_old_data_is_not_recorded_after_a_correction(sess
     tables = RegistryTables(sessions, vault)
 
     class Slow:
-        async def for_claims(self, claims) -> Registries:
+        async def for_claims(self, claims, digests=None) -> Registries:
             asked.set()
             await release.wait()
-            return await tables.for_claims(claims)
+            return await tables.for_claims(claims, digests)
 
     verifier = Verifier(session_factory=sessions, vault=vault, registries=Slow())
     round_ = asyncio.create_task(verifier.run_once())
