@@ -139,12 +139,11 @@ class Checker:
         verdict = decide(claim, answers)
         if verdict.outcome is VerdictOutcome.PENDING:
             return self._wait(ballot, answers, verdict.waiting_for)
+        outcome, codes = verdict.outcome.value, verdict.reason_codes
         notice = {"ballot_id": ballot.ballot_id, "receipt": ballot.receipt, "poll": ballot.poll_title,
-                  "house": ballot.house, "outcome": verdict.outcome.value,
-                  "reasons": list(verdict.reason_codes)}
-        return CheckResult(ballot.ballot_id, verdict.outcome.value,
-                           verdict_detail(verdict, ballot.attempts), chat_id=ballot.chat_id,
-                           notice=notice, reasons=verdict.reason_codes)
+                  "house": ballot.house, "outcome": outcome, "reasons": list(codes)}
+        return CheckResult(ballot.ballot_id, outcome, verdict_detail(verdict, ballot.attempts, codes),
+                           chat_id=ballot.chat_id, notice=notice, reasons=codes)
 
     def _wait(self, ballot: BallotUnderCheck, answers: Mapping[str, RegistryAnswer],
               waiting_for: Sequence[str], *, long: bool = False) -> CheckResult:
@@ -227,11 +226,11 @@ class _Moments:
 _moment = _Moments()
 
 
-def verdict_detail(verdict: Verdict, attempt: int) -> dict[str, Any]:
+def verdict_detail(verdict: Verdict, attempt: int, codes: Sequence[str] | None = None) -> dict[str, Any]:
     """The `verdict` event: which registry said what, when — nobody's personal data."""
     return {
         "outcome": verdict.outcome.value,
-        "reasons": list(verdict.reason_codes),
+        "reasons": list(verdict.reason_codes if codes is None else codes),
         "attempt": attempt,
         "evidence": [{"registry": e.registry, "outcome": e.outcome.value, "fields": list(e.fields),
                       "detail": dict(e.detail),
