@@ -2,8 +2,9 @@
 
 `RegistryTables` is the local adapter: each port call runs one indexed query, which is what a
 single check needs. A verification worker asks for a whole batch at once instead:
-`for_claims(claims)` loads every record the batch can touch with one `IN (...)` query per
-registry and returns ports answering from that snapshot in memory.
+`for_claims(claims)` loads every record the batch can touch with one query per registry (the
+keys bound as one value, see `dialect.among`) and returns ports answering from that snapshot
+in memory.
 
 Records hold HMACs, never identifiers or names (see `storage.registry_import`): an identifier
 is found by its digest, and a name matches when the digest of the claim's normalised name key
@@ -38,7 +39,7 @@ from verification.registries import (
 
 log = logging.getLogger(__name__)
 
-IN_CHUNK = 2000  # values per IN (...): far below SQLite's and asyncpg's parameter limits
+IN_CHUNK = 2000  # keys or flats per query: bounded statements however large the batch
 # Core columns, not ORM attributes: a batch reads thousands of rows and needs no ORM loading
 _RECORDS = RegistryRecord.__table__
 _COLUMNS = (_RECORDS.c.key_hmac, _RECORDS.c.unom, _RECORDS.c.flat, _RECORDS.c.name_key,
