@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine

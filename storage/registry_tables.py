@@ -26,9 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.database import reading
 from storage.models import Registry, RegistryRecord
-from storage.repositories.dialect import among
 from storage.pii import PiiVault, SealError
 from storage.registry_import import KEY_KINDS, NAME_KIND
+from storage.repositories.dialect import among
 from storage.types import utcnow
 from verification.claim import BallotClaim
 from verification.decision import Registries

@@ -92,38 +92,36 @@ class Checker:
 
     async def answer(self, prepared: Prepared) -> list[CheckResult]:
         claims, previous, registries = prepared.claims, prepared.previous, prepared.registries
-        limit = asyncio.Semaphore(CONCURRENT_CLAIMS)
 
         async def ask(ballot_id: int) -> dict[str, RegistryAnswer] | None:
             try:
-                if not prepared.one_by_one:
-                    return await collect_answers(claims[ballot_id], registries, previous[ballot_id])
-                async with limit:
-                    return await collect_answers(claims[ballot_id], registries, previous[ballot_id])
+                return await collect_answers(claims[ballot_id], registries, previous[ballot_id])
             except ValueError:
                 return None  # the sealed data lacks what the poll's levels require
 
-        by_id = {b.ballot_id: b for b in prepared.batch}
         asked = list(claims)
+        gathered: list[dict[str, RegistryAnswer] | None] | None = None
         if prepared.one_by_one:
-            all_answers = await asyncio.gather(*(ask(ballot_id) for ballot_id in asked))
-        else:
-            # answers come from memory: one claim after another spares a task per claim, and
-            # a pause now and then lets the other round's reads and writes go on meanwhile
-            all_answers = []
-            for number, ballot_id in enumerate(asked, 1):
-                all_answers.append(await ask(ballot_id))
-                if not number % PAUSE_EVERY:
-                    await asyncio.sleep(0)
+            limit = asyncio.Semaphore(CONCURRENT_CLAIMS)
+
+            async def limited(ballot_id: int) -> dict[str, RegistryAnswer] | None:
+                async with limit:
+                    return await ask(ballot_id)
+
+            gathered = await asyncio.gather(*(limited(ballot_id) for ballot_id in asked))
+        by_id = {b.ballot_id: b for b in prepared.batch}
         results = list(prepared.unreadable)
-        for number, (ballot_id, answers) in enumerate(zip(asked, all_answers), 1):
-            if not number % PAUSE_EVERY:
-                await asyncio.sleep(0)
+        for number, ballot_id in enumerate(asked):
+            # answers from memory: one claim after another spares a task per claim, and a
+            # pause now and then lets the other round's reads and writes go on meanwhile
+            answers = gathered[number] if gathered is not None else await ask(ballot_id)
             if answers is None:
                 log.error("ballot %d: its data lacks what its poll requires", ballot_id)
                 results.append(self._wait(by_id[ballot_id], {}, (SEALED_DATA,), long=True))
             else:
                 results.append(self._result(by_id[ballot_id], claims[ballot_id], answers))
+            if number % PAUSE_EVERY == PAUSE_EVERY - 1:
+                await asyncio.sleep(0)
         return results
 
     def _claim(self, ballot: BallotUnderCheck) -> BallotClaim:
@@ -153,7 +151,6 @@ class Checker:
             ballot.ballot_id, BallotStatus.PENDING.value, retry_at=self._now() + pause,
             waiting_for=tuple(waiting_for), answers=self._vault.seal(kept) if kept else None,
             key_version=self._vault.key_version if kept else None)
-
 
 
 @lru_cache(maxsize=16)

@@ -162,7 +162,7 @@ class RegistryCheckRepository:
                 number, telegram_id, created_at, attempts, sealed, data_key_version, answers,
                 key_version, {kind: digest for kind, digest in zip(IDENTIFIER_KINDS, hmacs) if digest}))
         if stale:
-            await self.session.execute(delete(RegistryCheck).where(RegistryCheck.ballot_id.in_(stale)))
+            await self.session.execute(delete(RegistryCheck).where(among(self.session, RegistryCheck.ballot_id, stale)))
         return leased
 
     async def record(self, token: str, results: Sequence[CheckResult], *, now: datetime) -> set[int]:
@@ -229,7 +229,8 @@ class RegistryCheckRepository:
         if ballot_ids:
             await self.session.execute(
                 update(RegistryCheck)
-                .where(RegistryCheck.leased_by == token, RegistryCheck.ballot_id.in_(list(ballot_ids)))
+                .where(RegistryCheck.leased_by == token,
+                       among(self.session, RegistryCheck.ballot_id, list(ballot_ids)))
                 .values(due_at=due_at, leased_by=None)
                 .execution_options(synchronize_session=False))
 

@@ -26,9 +26,10 @@ def conflict_insert(session: AsyncSession, table: Any) -> Any:
 
 
 def among(session: AsyncSession, target: Any, values: Sequence[str] | Sequence[int]) -> ColumnElement[bool]:
-    """`target IN values` with the whole list bound as one value (a JSON array read by
-    `json_each` on SQLite, an array with `= ANY` on PostgreSQL; strings or integers, not mixed):
-    a batch asks about thousands of keys or ids, and an ordinary IN binds and renders each one as a parameter of its own."""
+    """`target IN values` with the whole list bound as one value: a JSON array read by
+    `json_each` on SQLite, an array with `= ANY` on PostgreSQL (strings or integers, not mixed).
+    A batch asks about thousands of keys or ids; an ordinary IN binds and renders each one as a
+    parameter of its own."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         element = Integer() if values and isinstance(values[0], int) else String()
