@@ -1,17 +1,16 @@
 # Two commands for a fresh machine: `make sandbox` (try the bot offline) and `make test`.
-# Each installs what it needs into .venv first.
+# Each installs what it needs into .venv first. `make wheel-check` proves the built wheel runs.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: sandbox test bench install chromium
+.PHONY: sandbox test bench install chromium wheel-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
-	$(PY) -m bot compile-texts
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -30,3 +29,7 @@ test: $(STAMP) chromium
 
 bench: $(STAMP)
 	$(PY) -m bench $(ARGS)
+
+# The wheel, installed with its dependencies into a fresh virtualenv outside the checkout, runs.
+wheel-check:
+	$(PYTHON) .ci/wheel-check

@@ -15,9 +15,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.demo import HOUSES_CSV
 from verification.address import HouseEntry
 
-HOUSES_CSV = Path(__file__).resolve().parent.parent / "data" / "renovation-2017" / "houses.csv"
 
 # Full type word → how people abbreviate it (the full word is one of the choices too).
 _TYPE_FORMS = {

@@ -37,6 +37,7 @@ from sqlalchemy.engine import make_url
 
 from bench.table import Row
 from bench.verification_town import build_town, cast
+from bot.demo import HOUSES_CSV
 from bot.demo.registries import houses_from_csv
 from bot.runners import create_bot
 from bot.sandbox.client import SandboxClient
@@ -48,7 +49,6 @@ from storage.pii import PiiVault
 from storage.registry_tables import RegistryTables
 
 ROOT = Path(__file__).resolve().parents[1]
-HOUSES_CSV = ROOT / "data" / "renovation-2017" / "houses.csv"
 SQLITE_HOUSES, POSTGRES_HOUSES, FLATS_PER_HOUSE = 2_000, 1_200, 5
 BASELINE_BALLOTS = 1_000
 BATCH = 1_000

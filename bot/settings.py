@@ -11,7 +11,10 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API_URL = "https://api.telegram.org"
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/vote.sqlite3"
+#: What the embedded defaults keep (the SQLite file, the sandbox's keys and registries): `var/`
+#: under the working directory, never beside the code, which may be a read-only install.
+VAR_DIR = Path("var")
+DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{VAR_DIR.as_posix()}/vote.sqlite3"
 
 
 def decode_key(text: str, *, name: str) -> bytes:
@@ -87,10 +90,6 @@ class Settings(BaseSettings):
         if value.get_secret_value():
             decode_key(value.get_secret_value(), name=info.field_name.upper())
         return value
-
-    @property
-    def uses_custom_api(self) -> bool:
-        return self.bot_api_url != TELEGRAM_API_URL
 
     @property
     def hmac_key(self) -> bytes:

@@ -41,10 +41,6 @@ class AddressBook:
                     self._indexes[poll_id] = await asyncio.to_thread(AddressIndex.build, entries)
         return self._indexes[poll_id]
 
-    def forget(self, poll_id: int) -> None:
-        """Drops a poll's index after its house set changed."""
-        self._indexes.pop(poll_id, None)
-
     async def search(self, session, poll_id: int, query: str, limit: int = 25) -> SearchOutcome:
         poll_index = await self.index(session, poll_id)
         matches = poll_index.search(query, limit=limit)

@@ -8,7 +8,6 @@ from storage.models import Ballot, Poll, Resident
 from storage.pii import PiiVault
 from storage.errors import BallotNotFound, DuplicateBallot, DuplicatePerson, HouseNotInPoll, PollNotOpen
 from storage.repositories import BallotRepository, HouseRepository
-from storage.repositories.checks import RegistryCheckRepository
 from verification.calendar import add_working_days
 from verification.levels import Field
 from verification.validators.names import normalise_name_key
@@ -109,7 +108,7 @@ class BallotBox:
         now = now or datetime.now(timezone.utc)
         person, identifiers = self._digests(draft)
         try:
-            ballot = await RegistryCheckRepository(self._session).correct_personal_data(
+            ballot = await self._ballots.correct_personal_data(
                 ballot_id, person_hmac=person, identifiers=identifiers,
                 sealed=self._vault.seal(dict(draft.values)), at=now, resident_id=resident.id)
         except BallotNotFound:
@@ -137,15 +136,10 @@ class BallotBox:
 
     @staticmethod
     def _receipt(ballot: Ballot, poll: Poll, address: str) -> Receipt:
-        cast_at = _aware(ballot.created_at)
+        cast_at = ballot.created_at  # UtcDateTime: aware UTC on every backend
         return Receipt(
             ballot_id=ballot.id, poll_id=poll.id, code=ballot.receipt_code, address=address,
             flat=ballot.flat.number, choice=ballot.choice, status=ballot.status,
             reasons=tuple(ballot.reasons or ()), cast_at=cast_at,
             expected_by=add_working_days(cast_at, poll.verdict_days),
         )
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands datetimes back naive; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

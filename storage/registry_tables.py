@@ -31,7 +31,7 @@ from storage.registry_import import KEY_KINDS, NAME_KIND
 from storage.repositories.dialect import among
 from storage.types import utcnow
 from verification.claim import BallotClaim
-from verification.decision import Registries
+from verification.asking import Registries
 from verification.registries import (
     BIRTH_DATE, EIRC, FLAT, FLS, FULL_NAME, MVD, PFR, ROSREESTR, STATUS, Answered, Outcome,
     RegistryAnswer,

@@ -9,11 +9,14 @@ on the next working day, except the January ones (which only a decree moves).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-MOSCOW = ZoneInfo("Europe/Moscow")
+try:
+    MOSCOW: timezone | ZoneInfo = ZoneInfo("Europe/Moscow")
+except ZoneInfoNotFoundError:  # no tz database on the host: Moscow has kept UTC+3 since 2014
+    MOSCOW = timezone(timedelta(hours=3), "MSK")
 VERDICT_WORKING_DAYS = 4
 
 PUBLIC_HOLIDAYS = ((1, 1), (1, 2), (1, 3), (1, 4), (1, 5), (1, 6), (1, 7), (1, 8),

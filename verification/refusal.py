@@ -32,4 +32,5 @@ class Accepted(Generic[T]):
     value: T
 
 
-Verdict = Accepted[T] | Refusal
+#: What a validator returns: the accepted value, or why it was refused.
+Validated = Accepted[T] | Refusal

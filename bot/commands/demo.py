@@ -6,11 +6,11 @@ from pathlib import Path
 
 from bot.commands.registry import import_file, print_report
 from bot.commands.runtime import CommandError
+from bot.demo import HOUSES_CSV
 from bot.demo.registries import COLUMNS, generate, houses_from_csv
-from bot.demo.world import ROOT, sandbox_settings
+from bot.demo.world import DEMO_REGISTRIES_DIR, sandbox_settings
 from bot.settings import load_settings
 
-DEFAULT_OUT = ROOT / "var" / "demo-registries"
 SHOWN_FIELDS = ("full_name", "birth_date", "passport", "snils", "fls", "property_document")
 
 
@@ -19,7 +19,7 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
         "demo-registries",
         help="write made-up registry extracts for some houses (and load them)",
         description="Invents residents for the houses in a CSV with unom and address columns "
-        "(e.g. data/renovation-2017/houses.csv) and writes eirc.csv, mvd.csv, pfr.csv and "
+        f"(e.g. {HOUSES_CSV}) and writes eirc.csv, mvd.csv, pfr.csv and "
         "rosreestr.csv; the same seed always gives the same files. A few deliberate "
         "inconsistencies (an invalid passport, someone else's SNILS, another flat's FLS) show "
         "rejections. Prints residents to vote as. With --import the files are loaded into the "
@@ -30,8 +30,8 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
     parser.add_argument("--flats-per-house", required=True, type=int, metavar="N",
                         help="flats to invent in each house")
     parser.add_argument("--seed", required=True, type=int, metavar="S", help="random seed")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
-                        help=f"where to write the files (default {DEFAULT_OUT.relative_to(ROOT)})")
+    parser.add_argument("--out", type=Path, default=DEMO_REGISTRIES_DIR, metavar="DIR",
+                        help=f"where to write the files (default {DEMO_REGISTRIES_DIR})")
     parser.add_argument("--limit-houses", type=int, metavar="N",
                         help="only the first N houses of the file")
     parser.add_argument("--import", dest="load", action="store_true",

@@ -1,13 +1,9 @@
 """Dates and times as the operator types and reads them: Moscow time unless told otherwise."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, datetime
 
-try:
-    MOSCOW: timezone | ZoneInfo = ZoneInfo("Europe/Moscow")
-except ZoneInfoNotFoundError:  # no tz database on the host: Moscow has kept UTC+3 since 2014
-    MOSCOW = timezone(timedelta(hours=3), "MSK")
+from verification.calendar import MOSCOW
 
 _DOTTED = ("%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y")
 EXAMPLES = "2026-12-01T18:00, 2026-12-01 18:00 or 01.12.2026 18:00"

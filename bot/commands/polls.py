@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.commands.moments import EXAMPLES, parse_moment, shown
-from bot.commands.runtime import CommandError, database
+from bot.commands.runtime import CommandError, cut, database, table
 from bot.settings import load_settings
 from storage.errors import PollNotFound, PollStateError
 from storage.house_import import HouseFileError, read_unoms
@@ -166,24 +166,16 @@ async def list_polls(args: argparse.Namespace) -> int:
         counts = await BallotRepository(session).count_by_status()
         for poll in await polls.list():
             tally = counts.get(poll.id, {})
-            title = poll.title if len(poll.title) <= TITLE_SHOWN else poll.title[: TITLE_SHOWN - 1] + "…"
             rows.append([
                 str(poll.id), poll.state, shown(poll.opens_at), shown(poll.closes_at),
                 "all" if poll.all_houses else str(await polls.house_count(poll)),
                 f"{poll.identity_level}/{poll.apartment_level}",
                 "/".join(str(tally.get(s, 0)) for s in ("counted", "pending", "rejected")),
-                title,
+                cut(poll.title, TITLE_SHOWN),
             ])
     if not rows:
         print("no polls yet: create one with `python -m bot poll create`")
         return 0
     header = ["ID", "STATE", "OPENS", "CLOSES", "HOUSES", "LEVELS", "COUNTED/PENDING/REJECTED", "TITLE"]
-    print(_table(header, rows))
+    print(table(header, rows))
     return 0
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-             for row in [header, *rows]]
-    return "\n".join(lines)

@@ -14,7 +14,7 @@ from bot.commands.runtime import CommandError, database
 from bot.settings import load_settings
 from storage.pii import PiiVault
 from storage.registry_tables import RegistryTables
-from verification.decision import Registries
+from verification.asking import Registries
 
 log = logging.getLogger("bot.worker")
 
@@ -82,7 +82,8 @@ async def _registries(url: str | None, sessions, vault: PiiVault | None) -> Asyn
 async def run(args: argparse.Namespace) -> int:
     # aiogram takes seconds to import: only this command pays for it
     from bot.runners import create_bot
-    from bot.worker import RetryDelays, run_notices, run_verifier, tune_gc
+    from bot.worker import run_notices, run_verifier, tune_gc
+    from services.checking import RetryDelays
 
     settings = load_settings()
     vault = vault_of(settings) if args.only != "notify" else None

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from bot.settings import Settings
+from bot.demo import HOUSES_CSV
+from bot.settings import VAR_DIR, Settings
 from storage.database import create_engine, create_session_factory
 from storage.house_import import import_houses
 from storage.migrate import upgrade
@@ -19,8 +20,7 @@ from storage.repositories import HouseRepository, PollRepository
 from bot.demo.residents import load_demo_registries, residents_for_page
 from verification.levels import Levels
 
-ROOT = Path(__file__).resolve().parents[2]
-HOUSES_CSV = ROOT / "data" / "renovation-2017" / "houses.csv"
+DEMO_REGISTRIES_DIR = VAR_DIR / "demo-registries"
 DEMO_POLL_TITLE = "Программа реновации жилищного фонда"
 DEMO_POLL_QUESTION = "Включить наш дом в программу реновации?"
 
@@ -33,7 +33,7 @@ class DemoWorld:
     residents: list[dict[str, str]] = field(default_factory=list)  # cards for the sandbox page
 
 
-def sandbox_settings(settings: Settings, var_dir: Path = ROOT / "var") -> Settings:
+def sandbox_settings(settings: Settings, var_dir: Path = VAR_DIR) -> Settings:
     """Settings with PII keys: the configured ones, else keys kept for the sandbox under var/."""
     if settings.pii_hmac_key.get_secret_value() and settings.pii_encryption_key.get_secret_value():
         return settings
@@ -59,7 +59,7 @@ def reset_database(settings: Settings) -> None:
 
 
 async def prepare_world(settings: Settings, *, now: datetime | None = None,
-                        registries_dir: Path = ROOT / "var" / "demo-registries") -> DemoWorld:
+                        registries_dir: Path = DEMO_REGISTRIES_DIR) -> DemoWorld:
     """Migrates, loads the houses, opens the demo vote and fills the demo registries."""
     await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)

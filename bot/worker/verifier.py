@@ -1,6 +1,6 @@
 """The verification worker: pending ballots in batches → registries → verdicts and notices.
 
-One round: lease a batch of due ballots (a short transaction), check it (`bot.worker.checking`:
+One round: lease a batch of due ballots (a short transaction), check it (`services.checking`:
 open the sealed data, ask the registries, decide), and record every verdict with its evidence
 and its notice in one transaction. A ballot some registry could not answer stays pending and
 is retried later with a growing pause, keeping the definitive answers it already has.
@@ -25,16 +25,17 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.worker.checking import BatchRegistries, Checker, Prepared, RetryDelays
+from bot.worker.loops import first_line, wait_or_stop
+from services.checking import BatchRegistries, Checker, Prepared, RetryDelays
 from storage.models import BallotStatus
 from storage.pii import PiiVault
 from storage.repositories.checks import BallotUnderCheck, CheckResult, RegistryCheckRepository
 from storage.types import utcnow
-from verification.decision import Registries
+from verification.asking import Registries
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BatchRegistries", "RetryDelays", "Round", "Verifier", "run_verifier", "tune_gc"]
+__all__ = ["Round", "Verifier", "run_verifier", "tune_gc"]
 
 
 @dataclass
@@ -227,16 +228,3 @@ def _report(done: Round, on_round: Callable[[Round], object] | None) -> None:
                  f", {done.lost} leases lost" if done.lost else "")
     if on_round is not None:
         on_round(done)
-
-
-def first_line(error: BaseException) -> str:
-    """An error's first line: a database error's parameters (digests, seals) stay out of logs."""
-    return (str(error).strip().splitlines() or [""])[0][:200]
-
-
-async def wait_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    """Sleeps `seconds`, or less if `stop` is set meanwhile."""
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

@@ -1,4 +1,4 @@
-"""Ballots: casting (all parts or nothing), changing the choice, finding by receipt.
+"""Ballots: casting (all parts or nothing), changing the choice or the data, finding by receipt.
 
 Every Ballot this repository returns has `.poll`, `.house` and `.flat` loaded; `.events` and
 `.personal_data` are not loaded (use `history()`; personal data is verification's business).
@@ -33,6 +33,7 @@ from storage.models import (
     ReviewFlag,
 )
 from storage.receipts import new_receipt_code, normalise_receipt
+from storage.repositories.checks import RegistryCheckRepository
 from storage.repositories.flats import FlatRepository, canonical_flat_number
 from storage.repositories.polls import PollRepository
 from storage.types import utcnow
@@ -66,6 +67,10 @@ class BallotRepository:
         `PiiVault.digest` (or None); `sealed` is `PiiVault.seal(...)` of the raw values
         verification needs, made with `key_version`.
 
+        Nothing here queues the registry check: inserting a pending ballot fires a database
+        trigger (migration 0002) that adds its `registry_checks` row in the same transaction,
+        due at the ballot's `updated_at` (that is `at`), for a verification worker to take.
+
         Runs in a SAVEPOINT: on any failure nothing of the ballot remains and the caller's
         transaction is still usable. The caller commits. A receipt code collision is retried
         with a fresh code. Raises:
@@ -77,8 +82,7 @@ class BallotRepository:
         """
         choice = Choice(choice).value
         number = canonical_flat_number(flat_number)
-        hmacs = checked_identifiers(identifiers, IDENTIFIER_KINDS)
-        check_digest("person_hmac", person_hmac)
+        hmacs = _checked_digests(person_hmac, identifiers)
         poll_id, house_id, resident_id = poll.id, house.id, resident.id
         # The caller's poll may be a cached copy: its state is read afresh.
         current = await self.session.get(Poll, poll_id, populate_existing=True)
@@ -106,11 +110,7 @@ class BallotRepository:
                         created_at=at,
                         updated_at=at,
                     )
-                    ballot.personal_data = BallotPersonalData(
-                        **{f"{kind}_hmac": value for kind, value in hmacs.items()},
-                        sealed=sealed,
-                        key_version=key_version,
-                    )
+                    ballot.personal_data = _holding(BallotPersonalData(), hmacs, sealed, key_version)
                     ballot.events = [
                         BallotEvent(at=at, kind=EventKind.CAST, detail={"choice": choice, "channel": channel})
                     ]
@@ -137,11 +137,7 @@ class BallotRepository:
         ValueError for a bad choice. The caller commits.
         """
         choice = Choice(choice).value
-        ballot = await self._load(select(Ballot).where(Ballot.id == ballot_id).with_for_update(of=Ballot))
-        if ballot is None or (resident_id is not None and ballot.resident_id != resident_id):
-            raise BallotNotFound(ballot_id)
-        if not ballot.poll.accepts_ballots_at(at):
-            raise PollNotOpen(ballot.poll_id)
+        ballot = await self._changeable(ballot_id, at, resident_id)
         if ballot.choice == choice:
             return ballot
         previous = ballot.choice
@@ -150,6 +146,57 @@ class BallotRepository:
         self.session.add(
             BallotEvent(ballot_id=ballot.id, at=at, kind=EventKind.CHOICE_CHANGED, detail={"from": previous, "to": choice})
         )
+        await self.session.flush()
+        return ballot
+
+    async def correct_personal_data(
+        self, ballot_id: int, *, person_hmac: str, identifiers: Mapping[str, str | None],
+        sealed: bytes, at: datetime, key_version: int = 1, resident_id: int | None = None,
+    ) -> Ballot:
+        """Replaces a ballot's personal data and sends it to be checked again.
+
+        Arguments are as for `cast`: `person_hmac` and `identifiers` are `PiiVault` digests,
+        `sealed` the new sealed values. The receipt, flat and choice stay; the status goes back
+        to pending with no reasons; a `data_corrected` event names which identifiers changed
+        (never their values); the check is queued afresh and an unsent notice about the old
+        verdict dropped (`RegistryCheckRepository.requeue`); earlier verdict events stay as
+        history. `resident_id`, when given, must own the ballot. Raises BallotNotFound,
+        PollNotOpen (corrections are taken while the poll is open), DuplicatePerson (this
+        person already voted for the flat on another ballot), ValueError for a bad kind or
+        digest. The caller commits.
+        """
+        hmacs = _checked_digests(person_hmac, identifiers)
+        ballot = await self._changeable(ballot_id, at, resident_id)
+        data = await self.session.get(BallotPersonalData, ballot_id, with_for_update=True)
+        before = {kind: getattr(data, f"{kind}_hmac") if data else None for kind in IDENTIFIER_KINDS}
+        changed = [kind for kind in IDENTIFIER_KINDS if before[kind] != hmacs[kind]]
+        if ballot.person_hmac != person_hmac:
+            changed.insert(0, "person")
+        # read before the SAVEPOINT: a rolled-back one expires them, and async cannot reload
+        previous_status, poll_id, flat_id = ballot.status, ballot.poll_id, ballot.flat_id
+        try:
+            async with self.session.begin_nested():
+                if data is None:
+                    data = BallotPersonalData(ballot_id=ballot_id)
+                    self.session.add(data)
+                _holding(data, hmacs, sealed, key_version)
+                ballot.person_hmac = person_hmac
+                ballot.status = BallotStatus.PENDING
+                ballot.reasons = []
+                ballot.verified_at = None
+                ballot.updated_at = at
+                await self.session.flush()
+        except IntegrityError:
+            others = select(Ballot).where(Ballot.poll_id == poll_id, Ballot.flat_id == flat_id,
+                                          Ballot.id != ballot_id)
+            theirs = await self._same_person(others, person_hmac)
+            if theirs is None:
+                raise
+            # not chained: the database's error carries the statement's parameters (digests)
+            raise DuplicatePerson(theirs.id, theirs.resident_id) from None
+        self.session.add(BallotEvent(ballot_id=ballot_id, at=at, kind=EventKind.DATA_CORRECTED,
+                                     detail={"changed": changed, "previous_status": previous_status}))
+        await RegistryCheckRepository(self.session).requeue(ballot_id, at=at)
         await self.session.flush()
         return ballot
 
@@ -220,6 +267,15 @@ class BallotRepository:
     async def _load(self, statement: Any) -> Ballot | None:
         return (await self.session.scalars(_with_places(statement))).unique().one_or_none()
 
+    async def _changeable(self, ballot_id: int, at: datetime, resident_id: int | None) -> Ballot:
+        """The ballot, locked, if it is `resident_id`'s (when given) and its poll is open at `at`."""
+        ballot = await self._load(select(Ballot).where(Ballot.id == ballot_id).with_for_update(of=Ballot))
+        if ballot is None or (resident_id is not None and ballot.resident_id != resident_id):
+            raise BallotNotFound(ballot_id)
+        if not ballot.poll.accepts_ballots_at(at):
+            raise PollNotOpen(ballot.poll_id)
+        return ballot
+
     async def _explain_conflict(
         self, poll_id: int, house_id: int, number: str, resident_id: int, person_hmac: str
     ) -> None:
@@ -232,9 +288,13 @@ class BallotRepository:
         mine = (await self.session.scalars(same_flat.where(Ballot.resident_id == resident_id))).first()
         if mine is not None:
             raise DuplicateBallot(mine.id, mine.receipt_code)
-        theirs = (await self.session.scalars(same_flat.where(Ballot.person_hmac == person_hmac))).first()
+        theirs = await self._same_person(same_flat, person_hmac)
         if theirs is not None:
             raise DuplicatePerson(theirs.id, theirs.resident_id)
+
+    async def _same_person(self, others: Any, person_hmac: str) -> Ballot | None:
+        """The one of `others` (ballots for the same flat) that this person cast, if any."""
+        return (await self.session.scalars(others.where(Ballot.person_hmac == person_hmac))).first()
 
     async def _receipt_taken(self, receipt_code: str) -> bool:
         statement = select(Ballot.id).where(Ballot.receipt_code == receipt_code)
@@ -243,3 +303,19 @@ class BallotRepository:
 
 def _with_places(statement: Any) -> Any:
     return statement.options(joinedload(Ballot.poll), joinedload(Ballot.house), joinedload(Ballot.flat))
+
+
+def _checked_digests(person_hmac: str, identifiers: Mapping[str, str | None]) -> dict[str, str | None]:
+    """Every identifier kind mapped to its digest (or None); ValueError for a bad kind or digest."""
+    hmacs = checked_identifiers(identifiers, IDENTIFIER_KINDS)
+    check_digest("person_hmac", person_hmac)
+    return hmacs
+
+
+def _holding(data: BallotPersonalData, hmacs: Mapping[str, str | None], sealed: bytes,
+             key_version: int) -> BallotPersonalData:
+    """`data` set to hold these digests and this sealed data (a cast, or a correction)."""
+    for kind, value in hmacs.items():
+        setattr(data, f"{kind}_hmac", value)
+    data.sealed, data.key_version = sealed, key_version
+    return data

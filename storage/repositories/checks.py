@@ -8,31 +8,25 @@ the outbox — in one transaction, but only for ballots the token still holds. A
 at any point leaves its ballots leased until `due_at` passes; then another worker takes them
 again, and nothing was written twice because nothing of that round was written at all.
 
-`correct_personal_data` replaces a ballot's personal data (the receipt stays) and sends it back
-to the queue; a lease taken before the correction no longer counts, so a verdict on the old
-data is never recorded.
+A new ballot is queued by a database trigger (see `storage.models.RegistryCheck`); a corrected
+one (`BallotRepository.correct_personal_data`) by `requeue`, which also voids any lease taken
+before the correction, so a verdict on the old data is never recorded.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, exists, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 
-from storage.pii import check_digest, checked_identifiers
-from storage.errors import BallotNotFound, DuplicatePerson, PollNotOpen
 from storage.models import (
     IDENTIFIER_KINDS, Ballot, BallotEvent, BallotPersonalData, BallotStatus, EventKind, Flat, House,
-    OutboxMessage, Poll, Resident,
+    OutboxMessage, Poll, RegistryCheck, Resident,
 )
-from storage.registry_checks import RegistryCheck
 from storage.repositories.dialect import among, conflict_insert
 from verification.levels import Levels
 
@@ -158,7 +152,7 @@ class RegistryCheckRepository:
                 stale.append(ballot_id)
                 continue
             leased.append(BallotUnderCheck(
-                ballot_id, receipt, poll_id, title, _levels(identity, apartment), unom, address,
+                ballot_id, receipt, poll_id, title, Poll.levels_of(identity, apartment), unom, address,
                 number, telegram_id, created_at, attempts, sealed, data_key_version, answers,
                 key_version, {kind: digest for kind, digest in zip(IDENTIFIER_KINDS, hmacs) if digest}))
         if stale:
@@ -234,82 +228,23 @@ class RegistryCheckRepository:
                 .values(due_at=due_at, leased_by=None)
                 .execution_options(synchronize_session=False))
 
-    async def correct_personal_data(
-        self,
-        ballot_id: int,
-        *,
-        person_hmac: str,
-        identifiers: Mapping[str, str | None],
-        sealed: bytes,
-        at: datetime,
-        key_version: int = 1,
-        resident_id: int | None = None,
-    ) -> Ballot:
-        """Replaces a ballot's personal data and sends it to be checked again.
+    async def requeue(self, ballot_id: int, *, at: datetime) -> None:
+        """Queues a ballot afresh, due at `at`, for data it was just given (a correction).
 
-        Arguments are as for `BallotRepository.cast`: `person_hmac` and `identifiers` are
-        `PiiVault` digests, `sealed` the new sealed values. The receipt, flat and choice stay;
-        the status goes back to pending with no reasons; a `data_corrected` event names which
-        identifiers changed (never their values); an unsent notice about the old verdict is
-        dropped; earlier verdict events stay as history. `resident_id`, when given, must own
-        the ballot. Raises BallotNotFound, PollNotOpen (corrections are taken while the poll
-        is open), DuplicatePerson (this person already voted for the flat on another
-        ballot), ValueError for a bad kind or digest. The caller commits.
+        Whatever its check held goes: a lease taken before no longer counts (so a verdict on
+        the old data is never recorded), nor do the answers kept for the old data; an unsent
+        notice about the old verdict is dropped. The caller commits.
         """
-        hmacs = checked_identifiers(identifiers, IDENTIFIER_KINDS)
-        check_digest("person_hmac", person_hmac)
-        ballot = (await self.session.scalars(
-            select(Ballot).where(Ballot.id == ballot_id)
-            .options(joinedload(Ballot.poll), joinedload(Ballot.house), joinedload(Ballot.flat))
-            .with_for_update(of=Ballot))).unique().one_or_none()
-        if ballot is None or (resident_id is not None and ballot.resident_id != resident_id):
-            raise BallotNotFound(ballot_id)
-        if not ballot.poll.accepts_ballots_at(at):
-            raise PollNotOpen(ballot.poll_id)
-        data = await self.session.get(BallotPersonalData, ballot_id, with_for_update=True)
-        before = {kind: getattr(data, f"{kind}_hmac") if data else None for kind in IDENTIFIER_KINDS}
-        changed = [kind for kind in IDENTIFIER_KINDS if before[kind] != hmacs[kind]]
-        if ballot.person_hmac != person_hmac:
-            changed.insert(0, "person")
-        previous_status, poll_id, flat_id = ballot.status, ballot.poll_id, ballot.flat_id
-        try:
-            async with self.session.begin_nested():
-                if data is None:
-                    data = BallotPersonalData(ballot_id=ballot_id)
-                    self.session.add(data)
-                for kind, value in hmacs.items():
-                    setattr(data, f"{kind}_hmac", value)
-                data.sealed, data.key_version = sealed, key_version
-                ballot.person_hmac = person_hmac
-                ballot.status = BallotStatus.PENDING
-                ballot.reasons = []
-                ballot.verified_at = None
-                ballot.updated_at = at
-                await self.session.flush()
-        except IntegrityError:
-            theirs = (await self.session.execute(
-                select(Ballot.id, Ballot.resident_id).where(
-                    Ballot.poll_id == poll_id, Ballot.flat_id == flat_id,
-                    Ballot.person_hmac == person_hmac, Ballot.id != ballot_id))).first()
-            if theirs is None:
-                raise
-            raise DuplicatePerson(theirs.id, theirs.resident_id) from None
-        self.session.add(BallotEvent(ballot_id=ballot_id, at=at, kind=EventKind.DATA_CORRECTED,
-                                     detail={"changed": changed, "previous_status": previous_status}))
-        requeue = conflict_insert(self.session, RegistryCheck).values(
-            ballot_id=ballot_id, due_at=at, attempts=0, leased_by=None, waiting_for=[],
-            answers=None, key_version=None)
-        await self.session.execute(requeue.on_conflict_do_update(
-            index_elements=["ballot_id"],
-            set_={"due_at": at, "attempts": 0, "leased_by": None, "waiting_for": [],
-                  "answers": None, "key_version": None}))
+        fresh = {"due_at": at, "attempts": 0, "leased_by": None, "waiting_for": [],
+                 "answers": None, "key_version": None}
+        requeue = conflict_insert(self.session, RegistryCheck).values(ballot_id=ballot_id, **fresh)
+        await self.session.execute(requeue.on_conflict_do_update(index_elements=["ballot_id"],
+                                                                 set_=fresh))
         await self.session.execute(
             delete(OutboxMessage)
             .where(OutboxMessage.sent_at.is_(None),
                    OutboxMessage.dedupe_key.like(f"{VERDICT_NOTICE}:{ballot_id}:%"))
             .execution_options(synchronize_session=False))
-        await self.session.flush()
-        return ballot
 
     async def waiting(self, *, cast_before: datetime, poll_id: int | None = None) -> list[WaitingBallot]:
         """Pending ballots cast before a moment, oldest first (for the overdue report)."""
@@ -330,7 +265,3 @@ class RegistryCheckRepository:
                               tuple(row.waiting_for or ()))
                 for row in await self.session.execute(statement)]
 
-
-@lru_cache(maxsize=16)
-def _levels(identity: int, apartment: int) -> Levels:
-    return Levels(identity, apartment)

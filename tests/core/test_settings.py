@@ -19,7 +19,6 @@ def test_defaults_need_no_server():
     assert settings.database_url.startswith("sqlite+aiosqlite:///var/")
     assert settings.redis_url == ""
     assert settings.default_locale == "ru"
-    assert not settings.uses_custom_api
 
 
 def test_values_come_from_the_environment(monkeypatch):
@@ -29,7 +28,6 @@ def test_values_come_from_the_environment(monkeypatch):
     settings = load_settings()
     assert settings.admin_ids == [1, 22, 333]
     assert settings.bot_api_url == "http://127.0.0.1:8081"
-    assert settings.uses_custom_api
     assert settings.hmac_key == bytes.fromhex("ab" * 32)
 
 

@@ -6,10 +6,9 @@ from datetime import date, datetime, timezone
 
 import pytest
 
+from verification.asking import Registries, collect_answers
 from verification.claim import BallotClaim
-from verification.decision import (
-    REASONS, Registries, VerdictOutcome, collect_answers, decide, reason, required_checks,
-)
+from verification.decision import REASONS, VerdictOutcome, decide, reason, required_checks
 from verification.levels import Levels
 from verification.registries import (
     EIRC, MVD, PFR, ROSREESTR, Outcome, RegistryAnswer,

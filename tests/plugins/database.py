@@ -16,13 +16,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.demo import HOUSES_CSV
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import House, Poll, Resident
 from storage.pii import PiiVault
 from storage.repositories import HouseRepository, HouseRow, PollRepository, ResidentRepository
-
-HOUSES_CSV = Path(__file__).resolve().parents[2] / "data" / "renovation-2017" / "houses.csv"
 
 
 @dataclass

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.demo import HOUSES_CSV
 from bot.runners import Application, application, verification_running
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.runner import SandboxServer
@@ -22,8 +23,6 @@ from storage.repositories import PollRepository
 from tests.plugins.sandbox import SANDBOX_TOKEN, bot_polling
 from verification.levels import Levels
 from verification.validators import format_snils, snils_control_number
-
-HOUSES_CSV = Path(__file__).resolve().parents[2] / "data" / "renovation-2017" / "houses.csv"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.demo import HOUSES_CSV
 from bot.demo.registries import DemoSummary, generate, houses_from_csv
 from storage.models import Ballot, BallotEvent, EventKind, House, Poll
 from storage.pii import PiiVault
@@ -30,7 +31,6 @@ from verification.validators import (
 )
 from verification.validators.names import normalise_name_key
 
-HOUSES_CSV = Path(__file__).resolve().parents[2] / "data" / "renovation-2017" / "houses.csv"
 TOWN_HOUSES = houses_from_csv(HOUSES_CSV)[:30]
 FULL, FLS_ONLY, NAME_ONLY = "identity=3,apartment=2", "identity=3,apartment=1", "identity=1,apartment=0"
 REGISTRIES = ("eirc", "mvd", "pfr", "rosreestr")

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.demo import HOUSES_CSV
 from bot.demo.registries import AS_OF, COLUMNS, DemoSummary, generate, houses_from_csv
 from tests.registries.csv_registries import CsvRegistries
+from verification.asking import Registries, collect_answers
 from verification.claim import BallotClaim
-from verification.decision import Registries, VerdictOutcome, collect_answers, decide
+from verification.decision import VerdictOutcome, decide
 from verification.levels import Levels
 from verification.refusal import Accepted
 from verification.validators import (
@@ -21,7 +23,6 @@ from verification.validators import (
 from verification.validators.dates import age_on
 from verification.validators.snils import snils_control_number
 
-HOUSES_CSV = Path(__file__).resolve().parents[2] / "data" / "renovation-2017" / "houses.csv"
 ALL_HOUSES = houses_from_csv(HOUSES_CSV)
 HOUSES = ALL_HOUSES[:80]
 TODAY = date(2026, 6, 1)

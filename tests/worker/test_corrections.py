@@ -12,9 +12,8 @@ from storage.errors import BallotNotFound, DuplicatePerson, PollNotOpen
 from storage.models import OutboxMessage
 from storage.registry_tables import RegistryTables
 from storage.repositories import BallotRepository, PollRepository
-from storage.repositories.checks import RegistryCheckRepository
 from tests.plugins.worker import cast, cast_arguments, sealed_values, settle, statuses
-from verification.decision import Registries
+from verification.asking import Registries
 from verification.levels import Levels
 
 
@@ -30,7 +29,7 @@ def right_fls(town, typed):
 async def correct(sessions, vault, ballot, typed, **kw):
     values = sealed_values(typed, Levels.parse(typed["levels"]))
     async with sessions.begin() as session:
-        return await RegistryCheckRepository(session).correct_personal_data(
+        return await BallotRepository(session).correct_personal_data(
             ballot.id, at=datetime.now(UTC), **cast_arguments(vault, values), **kw)
 
 

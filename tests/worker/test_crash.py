@@ -17,11 +17,10 @@ from bot.sandbox.client import SandboxClient
 from bot.sandbox.runner import SandboxServer
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
-from storage.models import BallotEvent, EventKind, OutboxMessage
+from storage.models import BallotEvent, EventKind, OutboxMessage, RegistryCheck
 from storage.pii import PiiVault
-from tests.plugins.sandbox import SANDBOX_TOKEN
-from storage.registry_checks import RegistryCheck
 from storage.registry_tables import RegistryTables
+from tests.plugins.sandbox import SANDBOX_TOKEN
 from tests.plugins.worker import add_poll, cast, settle, verdict_events
 from tests.worker.gateway import free_port, gateway_on
 

@@ -8,9 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.worker import Verifier
-from storage.models import BallotEvent, EventKind, OutboxMessage
+from storage.models import BallotEvent, EventKind, OutboxMessage, RegistryCheck
 from storage.pii import PiiVault
-from storage.registry_checks import RegistryCheck
 from storage.registry_tables import RegistryTables
 from storage.repositories import BallotRepository
 from tests.plugins.worker import add_poll, cast, settle, statuses, verdict_events

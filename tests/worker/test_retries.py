@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import select
 
 from bot.registries.http import HttpRegistries, RetryPolicy
-from bot.worker import RetryDelays, Verifier, run_verifier
-from storage.models import OutboxMessage
-from storage.registry_checks import RegistryCheck
+from bot.worker import Verifier, run_verifier
+from services.checking import RetryDelays
+from storage.models import OutboxMessage, RegistryCheck
 from storage.registry_tables import RegistryTables
 from storage.types import utcnow
 from tests.plugins.worker import cast, settle, statuses, verdict_events
 from tests.worker.gateway import free_port, gateway_on
-from verification.decision import Registries
+from verification.asking import Registries
 
 RETRY = RetryDelays(first=timedelta(seconds=0.3), longest=timedelta(seconds=1))
 

@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.worker import Round, Verifier, run_verifier
-from storage.models import OutboxMessage
-from storage.registry_checks import RegistryCheck
+from storage.models import OutboxMessage, RegistryCheck
 from storage.registry_tables import RegistryTables
 from tests.plugins.worker import add_poll, cast, settle, statuses, verdict_events
 

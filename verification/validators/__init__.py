@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from verification.levels import Field
-from verification.refusal import Accepted, Refusal
+from verification.refusal import Validated
 from verification.validators.apartment import (
     PropertyDocument,
     validate_flat_number,
@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 
-def validate(field: Field, text: str, *, today: date, min_age: int = 18) -> Accepted[object] | Refusal:
+def validate(field: Field, text: str, *, today: date, min_age: int = 18) -> Validated[object]:
     """Validates the answer to any step of the dialogue by the field it asks for."""
     if field is Field.FULL_NAME:
         return validate_full_name(text)

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from verification.refusal import N_, Accepted, Refusal
+from verification.refusal import N_, Accepted, Refusal, Validated
 from verification.validators.input_text import ASCII_DIGITS, first_not_allowed, shown, tidy
 
 # --- flat number -------------------------------------------------------------------------------
@@ -16,7 +16,7 @@ _FLAT = re.compile(r"(\d+)\s*-?\s*([^\W\d_])?")
 _CYRILLIC_LETTER = re.compile(r"[А-ЯЁ]")
 
 
-def validate_flat_number(text: str) -> Accepted[str] | Refusal:
+def validate_flat_number(text: str) -> Validated[str]:
     """Accepts '12', '12а', 'кв. 12', 'квартира 12А'; the value is like '12' or '12А'."""
     tidied = tidy(text)
     if not tidied:
@@ -52,7 +52,7 @@ def validate_flat_number(text: str) -> Accepted[str] | Refusal:
 FLS_DIGITS = 10
 
 
-def validate_fls(text: str) -> Accepted[str] | Refusal:
+def validate_fls(text: str) -> Validated[str]:
     """The payer number from the single payment document (EPD): exactly 10 digits."""
     compact = tidy(text).replace(" ", "")
     if not compact:
@@ -148,7 +148,7 @@ def _shape_refusal(text: str) -> Refusal:
     )
 
 
-def validate_property_document(text: str) -> Accepted[PropertyDocument] | Refusal:
+def validate_property_document(text: str) -> Validated[PropertyDocument]:
     """Accepts a cadastral number, an old registration record number or a certificate."""
     tidied = tidy(text).upper()
     if not tidied:

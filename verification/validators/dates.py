@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from verification.refusal import N_, Accepted, Refusal
+from verification.refusal import N_, Accepted, Refusal, Validated
 from verification.validators.input_text import tidy
 
 EARLIEST_YEAR = 1900
@@ -41,7 +41,7 @@ def _parse(text: str) -> tuple[int, int, int] | Refusal:
     return int(year), int(month), int(day)
 
 
-def validate_birth_date(text: str, *, today: date, min_age: int = 18) -> Accepted[date] | Refusal:
+def validate_birth_date(text: str, *, today: date, min_age: int = 18) -> Validated[date]:
     """Accepts 07.03.1985, 7.3.1985, 07/03/1985, 07-03-1985 and 1985-03-07 for a resident of age."""
     tidied = tidy(text)
     if not tidied:

@@ -5,7 +5,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from verification.refusal import N_, Accepted, Refusal
+from verification.refusal import N_, Accepted, Refusal, Validated
 from verification.validators.input_text import DASHES, first_not_allowed, shown, tidy
 
 RUSSIAN_LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"
@@ -72,7 +72,7 @@ def _characters_refusal(text: str) -> Refusal | None:
     return None
 
 
-def validate_full_name(text: str) -> Accepted[FullName] | Refusal:
+def validate_full_name(text: str) -> Validated[FullName]:
     """Accepts 'иванов  иван иванович' as Иванов Иван Иванович; refuses with the reason otherwise."""
     tidied = re.sub(r"\s*-\s*", "-", tidy(text))
     if not tidied:

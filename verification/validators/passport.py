@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from verification.refusal import N_, Accepted, Refusal
+from verification.refusal import N_, Accepted, Refusal, Validated
 from verification.validators.input_text import ASCII_DIGITS, first_not_allowed, shown, tidy
 from verification.validators.okato import OKATO_REGION_CODES
 
@@ -15,7 +15,7 @@ def plausible_form_years(today: date) -> frozenset[str]:
     return frozenset(f"{year % 100:02d}" for year in range(FIRST_FORM_YEAR, today.year + 2))
 
 
-def validate_passport(text: str, *, today: date) -> Accepted[str] | Refusal:
+def validate_passport(text: str, *, today: date) -> Validated[str]:
     """Accepts '45 02 573482', '4502 573482' or '4502573482'; the value is the 10 digits."""
     # "№" is printed before the number in the passport and often copied along with it.
     compact = tidy(text.replace("№", " ")).replace(" ", "")

@@ -1,7 +1,7 @@
 """SNILS, the individual insurance account number: 9 digits and a 2-digit control number."""
 from __future__ import annotations
 
-from verification.refusal import N_, Accepted, Refusal
+from verification.refusal import N_, Accepted, Refusal, Validated
 from verification.validators.input_text import ASCII_DIGITS, first_not_allowed, shown, tidy
 
 # The Pension Fund checks the control number only above this number.
@@ -27,7 +27,7 @@ def format_snils(digits: str) -> str:
     return f"{digits[:3]}-{digits[3:6]}-{digits[6:9]} {digits[9:]}"
 
 
-def validate_snils(text: str) -> Accepted[str] | Refusal:
+def validate_snils(text: str) -> Validated[str]:
     """Accepts '112-233-445 95' or '11223344595'; the value is the 11 digits."""
     compact = tidy(text).replace(" ", "").replace("-", "")
     if not compact:

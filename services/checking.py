@@ -1,9 +1,11 @@
-"""A leased batch's way through the registries: claims from its sealed data, answers, verdicts.
+"""Checking a leased batch: claims from its sealed data, the registries' answers, verdicts.
 
 `Checker.prepare` opens each ballot's sealed data into a claim and readies the registries (a
 batch-aware adapter such as `RegistryTables` loads every record the batch can touch in a few
 queries); `Checker.answer` asks them and decides, giving each ballot a `CheckResult`: a verdict
-with its evidence and notice, or another wait. Nothing here writes to the database.
+with its evidence and notice, or another wait. Nothing here writes to the database: the loop in
+`bot.worker.verifier` leases the batch and records the results
+(`storage.repositories.checks`); the rules themselves are `verification.decision`'s.
 """
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ from typing import Any, Protocol, runtime_checkable
 from storage.models import BallotStatus
 from storage.pii import PiiVault, SealError
 from storage.repositories.checks import BallotUnderCheck, CheckResult
+from verification.asking import Registries, collect_answers
 from verification.claim import BallotClaim
-from verification.decision import Registries, Verdict, VerdictOutcome, collect_answers, decide
+from verification.decision import Verdict, VerdictOutcome, decide
 from verification.levels import Field, Levels
 from verification.registries import Outcome, RegistryAnswer
 
