@@ -1,4 +1,4 @@
-"""The one place that builds the Dispatcher; polling, webhook and the sandbox all share it."""
+"""The one place that builds the Dispatcher: the bot on polling, the sandbox and the tests share it."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -11,7 +11,9 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import handlers
+from bot.errors import handle_errors
 from bot.i18n import catalogues
+from bot.isolation import BoundedRedisIsolation
 from bot.middlewares import DatabaseSession, ResidentContext, ResidentLocale
 from services.address_book import AddressBook
 from storage.pii import PiiVault
@@ -30,7 +32,7 @@ def create_fsm(redis: Redis | None, prefix: str = "fsm") -> tuple[BaseStorage, B
         state_ttl=DIALOGUE_TTL,
         data_ttl=DIALOGUE_TTL,
     )
-    return storage, storage.create_isolation()
+    return storage, BoundedRedisIsolation(redis, storage.key_builder)
 
 
 def create_dispatcher(
@@ -53,5 +55,6 @@ def create_dispatcher(
     for observer in (dispatcher.message, dispatcher.callback_query):
         observer.middleware(ResidentContext())
     ResidentLocale(catalogues(default_locale=default_locale)).setup(dispatcher)
+    handle_errors(dispatcher)
     dispatcher.include_routers(*handlers.routers())
     return dispatcher

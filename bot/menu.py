@@ -1,12 +1,16 @@
 """The commands menu, in Russian by default and in English for English-speaking residents."""
 from __future__ import annotations
 
+import logging
+
 from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand
 
 from bot.i18n import translator
 from verification.refusal import N_
 
+log = logging.getLogger(__name__)
 COMMANDS = (
     ("start", N_("Vote")),
     ("status", N_("My ballots and their status")),
@@ -22,5 +26,9 @@ def commands(language: str) -> list[BotCommand]:
 
 
 async def set_commands(bot: Bot) -> None:
-    await bot.set_my_commands(commands("ru"))
-    await bot.set_my_commands(commands("en"), language_code="en")
+    """At start-up; a menu Telegram would not take now is no reason not to run."""
+    try:
+        await bot.set_my_commands(commands("ru"))
+        await bot.set_my_commands(commands("en"), language_code="en")
+    except TelegramAPIError as error:
+        log.warning("the commands menu was not set: %s", error.message.splitlines()[0])

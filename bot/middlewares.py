@@ -48,9 +48,15 @@ class DatabaseSession(BaseMiddleware):
             return await self._with_session(handler, event, data)
 
     async def _with_session(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        # The session ends with the update's handling. aiogram re-runs a failed update's data as an
+        # `error` event after this returns; a closed session left in it would quietly begin a new
+        # transaction on first use (on SQLite taking the write lock) that nothing ever ends.
         async with self._session_factory() as session:
             data["session"] = session
-            return await handler(event, data)
+            try:
+                return await handler(event, data)
+            finally:
+                del data["session"]
 
 
 async def remember_language(state: FSMContext | None, language: str) -> None:

@@ -8,16 +8,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.dispatcher import create_dispatcher
 from bot.menu import set_commands
-from bot.settings import TELEGRAM_API_URL, Settings
+from bot.settings import Settings
+from bot.telegram import create_bot, wait_for_bot_api
 from services.address_book import AddressBook
 from storage.database import create_engine, create_session_factory
 from storage.pii import PiiVault
@@ -25,13 +22,6 @@ from storage.repositories import HouseRepository
 from verification.address import HouseEntry
 
 log = logging.getLogger(__name__)
-
-
-def create_bot(token: str, api_url: str = TELEGRAM_API_URL) -> Bot:
-    session = None
-    if api_url != TELEGRAM_API_URL:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
-    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
 async def houses_of_poll(session: AsyncSession, poll_id: int) -> list[HouseEntry]:
@@ -55,7 +45,7 @@ class Application:
 
 @asynccontextmanager
 async def application(settings: Settings, *, token: str | None = None, api_url: str | None = None,
-                      engine: AsyncEngine | None = None, fsm_prefix: str = "fsm") -> AsyncIterator[Application]:
+                      engine: AsyncEngine | None = None, fsm_prefix: str | None = None) -> AsyncIterator[Application]:
     """Builds the process's parts; an `engine` given by the caller stays the caller's to dispose."""
     own_engine = engine is None
     engine = engine or create_engine(settings.database_url)
@@ -65,7 +55,7 @@ async def application(settings: Settings, *, token: str | None = None, api_url: 
     bot = create_bot(token or settings.bot_token.get_secret_value(), api_url or settings.bot_api_url)
     dispatcher = create_dispatcher(
         session_factory=session_factory, vault=vault, address_book=AddressBook(houses_of_poll),
-        default_locale=settings.default_locale, redis=redis, fsm_prefix=fsm_prefix,
+        default_locale=settings.default_locale, redis=redis, fsm_prefix=fsm_prefix or settings.redis_prefix,
     )
     dispatcher.startup.register(set_commands)
     try:
@@ -81,6 +71,7 @@ async def application(settings: Settings, *, token: str | None = None, api_url: 
 
 async def run_polling(settings: Settings, *, token: str | None = None, api_url: str | None = None) -> None:
     async with application(settings, token=token, api_url=api_url) as app:
+        await wait_for_bot_api(app.bot, api_url or settings.bot_api_url)
         log.info("bot is polling %s", api_url or settings.bot_api_url)
         await app.dispatcher.start_polling(app.bot, handle_signals=False)
 
@@ -113,5 +104,6 @@ async def run_with_workers(settings: Settings, *, token: str | None = None, api_
     The registries are the local tables; production runs `python -m bot worker` separately.
     """
     async with application(settings, token=token, api_url=api_url) as app, verification_running(app):
+        await wait_for_bot_api(app.bot, api_url or settings.bot_api_url)
         log.info("bot, verifier and notices are running against %s", api_url or settings.bot_api_url)
         await app.dispatcher.start_polling(app.bot, handle_signals=False)

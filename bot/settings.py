@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     bot_api_url: str = TELEGRAM_API_URL
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str = ""
+    # the first part of every Redis key, so that deployments (or tests) can share one server
+    redis_prefix: str = Field(default="fsm", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     default_locale: Literal["ru", "en"] = "ru"
     pii_hmac_key: SecretStr = SecretStr("")

@@ -210,7 +210,9 @@ def question(item: Field, *, editing: bool = False) -> Screen:
 
 
 def refused(refusal: Refusal) -> str:
-    return "⚠️ " + refusal.render(_)
+    # the parameters quote what the resident typed, which may hold "<" or "&"
+    quoted = Refusal(refusal.code, refusal.message, {k: escape(str(v)) for k, v in refusal.params.items()})
+    return "⚠️ " + quoted.render(_)
 
 
 def review(draft: Draft, levels: Levels, address: str, *, correcting: bool = False) -> Screen:
@@ -315,6 +317,25 @@ def cancelled() -> str:
 
 def chosen_house(address: str) -> str:
     return _("🏠 Your house: {address}").format(address=escape(address))
+
+
+def write_privately(bot_username: str) -> Screen:
+    text = _("I take votes only in a private chat, so that nobody sees your personal data. "
+             "Write to me privately: press the button below.")
+    link = f"https://t.me/{bot_username}?start=vote"
+    return text, _keyboard([InlineKeyboardButton(text=_("Write to the bot"), url=link)])
+
+
+def not_your_button() -> str:
+    return _("This button belongs to another resident's dialogue.")
+
+
+def busy() -> str:
+    return _("I am still working on your previous step. Please try again in a few seconds.")
+
+
+def failed() -> str:
+    return _("Something went wrong on my side; your answers are kept. Please try again, or send /start.")
 
 
 def text_expected() -> str:

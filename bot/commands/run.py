@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from bot.commands.runtime import database
+from bot.commands.runtime import CommandError, database
 from bot.settings import load_settings
 
 
@@ -20,6 +20,8 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
 
 async def run(args: argparse.Namespace) -> int:
     # aiogram takes seconds to import: only the commands that run the bot pay for it.
+    from aiogram.exceptions import TelegramUnauthorizedError
+
     from bot.runners import run_polling
 
     settings = load_settings()
@@ -27,5 +29,8 @@ async def run(args: argparse.Namespace) -> int:
     async with database(settings):
         pass  # refuses a database the migrations have not reached, in one line
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    await run_polling(settings)
+    try:
+        await run_polling(settings)
+    except TelegramUnauthorizedError:
+        raise CommandError(f"the Bot API at {settings.bot_api_url} refused BOT_TOKEN") from None
     return 0

@@ -72,6 +72,7 @@ class SandboxUser:
         self.profile = profile
         self.id: int = profile["id"]
         self._registered = False
+        self._extra: dict = {}  # what every action's body carries besides its own fields
 
     @property
     def _path(self) -> str:
@@ -106,15 +107,19 @@ class SandboxUser:
     async def send(self, text: str, *, wait: bool = True, timeout: float | None = None) -> SeenMessage | None:
         """Sends a text; with `wait`, returns the bot's latest message once it has answered."""
         await self.register()
-        sent = await self.client.request("POST", f"{self._path}/messages", json={"text": text})
+        sent = await self.client.request("POST", f"{self._path}/messages", json={**self._extra, "text": text})
         return await self._after(sent["version"], wait, timeout, f"sending {text!r}")
 
-    async def press(self, button: str, *, wait: bool = True, timeout: float | None = None) -> SeenMessage | None:
+    async def press(self, button: str, *, wait: bool = True, timeout: float | None = None,
+                    shown_as: str = "message") -> SeenMessage | None:
         """Presses the inline button with this text (or callback data) on the newest message having it;
-        when no inline button matches, a reply-keyboard button with this text."""
+        when no inline button matches, a reply-keyboard button with this text. `shown_as`: "inline"
+        or "inaccessible" sends the bot a callback query without the message, as Telegram does for
+        inline messages and for messages too old to show."""
         await self.register()
         try:
-            pressed = await self.client.request("POST", f"{self._path}/press", json={"button": button})
+            pressed = await self.client.request("POST", f"{self._path}/press",
+                                                json={**self._extra, "button": button, "as": shown_as})
         except SandboxError as inline_error:
             keyboard = await self.reply_keyboard()
             if not keyboard or not any(button in row for row in keyboard):
@@ -191,6 +196,30 @@ class SandboxUser:
         await self.client.request("DELETE", f"{self._path}/chat")
 
 
+class GroupMember(SandboxUser):
+    """A person acting in a group chat: what they send and press, every member sees."""
+
+    def __init__(self, user: SandboxUser, group_id: int) -> None:
+        super().__init__(user.client, user.profile)
+        self.group_id = group_id
+        self._registered = True  # the group exists, and so does the person
+        self._extra = {"from": user.id}
+
+    @property
+    def _path(self) -> str:
+        return f"/sandbox/api/groups/{self.group_id}"
+
+
+async def create_group(client: SandboxClient, group_id: int, title: str,
+                       members: list[SandboxUser]) -> list[GroupMember]:
+    """A group chat with the bot and these people (registered first); each returned member acts in it."""
+    for member in members:
+        await member.register()
+    await client.request("POST", "/sandbox/api/groups",
+                         json={"id": group_id, "title": title, "members": [m.id for m in members]})
+    return [GroupMember(member, group_id) for member in members]
+
+
 class SandboxClient:
     """The user side of a sandbox at `base_url`; `timeout` bounds each wait for the bot, `settle` is
     how long the bot must stay quiet before its answer counts as complete."""
@@ -223,10 +252,11 @@ class SandboxClient:
 
     async def add_fault(self, kind: str, *, chat_id: int | None = None, method: str | None = None,
                         retry_after: int | None = None, delay: float | None = None,
-                        times: int | None = None) -> dict:
-        """kind: "429" (flood, with retry_after), "403" (blocked by the user) or "delay" (seconds)."""
+                        times: int | None = None, description: str | None = None) -> dict:
+        """kind: "429" (flood, with retry_after), "403" (blocked by the user), "400" (a refused
+        request, with description; by default a callback query answered too late) or "delay"."""
         rule = {"kind": kind, "chat_id": chat_id, "method": method, "retry_after": retry_after,
-                "delay": delay, "times": times}
+                "delay": delay, "times": times, "description": description}
         return await self.request("POST", "/sandbox/api/faults",  # type: ignore[return-value]
                                   json={k: v for k, v in rule.items() if v is not None})
 

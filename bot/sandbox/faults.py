@@ -1,4 +1,5 @@
-"""Failures the sandbox can be told to produce: flood limits (429), a user who blocked the bot (403), slowness.
+"""Failures the sandbox can be told to produce: flood limits (429), a user who blocked the bot (403),
+a refused request (400, e.g. a callback query answered too late), slowness.
 
 Rules without a method apply to methods that act on chats; polling and webhook set-up are only
 disturbed by a rule that names them, so a flood test does not also stall the bot's update feed.
@@ -11,7 +12,8 @@ from dataclasses import asdict, dataclass
 
 from bot.sandbox.errors import ApiError
 
-KINDS = ("429", "403", "delay")
+KINDS = ("429", "403", "400", "delay")
+TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 SERVICE_METHODS = frozenset({"getupdates", "getme", "setwebhook", "deletewebhook", "getwebhookinfo",
                              "setmycommands", "getmycommands", "deletemycommands", "logout", "close"})
 
@@ -25,6 +27,7 @@ class FaultRule:
     retry_after: int = 5
     delay: float = 1.0
     times: int | None = None  # None: until removed
+    description: str = TOO_OLD  # what a 400 says
 
     def matches(self, method: str, chat_id: int | None) -> bool:
         if self.method is None and method in SERVICE_METHODS:
@@ -57,8 +60,11 @@ def fault_from_json(body: dict, rule_id: int) -> FaultRule:
     times = body.get("times")
     if times is not None and (not isinstance(times, int) or times < 1):
         raise ValueError("times must be a positive integer, or absent for a lasting rule")
+    description = body.get("description", TOO_OLD)
+    if not isinstance(description, str) or not description.startswith("Bad Request: "):
+        raise ValueError("description must be a Bot API error text starting with \"Bad Request: \"")
     return FaultRule(id=rule_id, kind=kind, chat_id=chat_id, method=method,
-                     retry_after=retry_after, delay=float(delay), times=times)
+                     retry_after=retry_after, delay=float(delay), times=times, description=description)
 
 
 class FaultBook:
@@ -97,4 +103,6 @@ class FaultBook:
                 if rule.kind == "429":
                     raise ApiError(429, f"Too Many Requests: retry after {rule.retry_after}",
                                    {"retry_after": rule.retry_after})
+                if rule.kind == "400":
+                    raise ApiError(400, rule.description)
                 raise ApiError(403, "Forbidden: bot was blocked by the user")

@@ -1,4 +1,5 @@
-"""The sandbox's world: people, their private chats with the bot, the bot's update queue, files, faults."""
+"""The sandbox's world: people, their private chats with the bot, group chats the bot is in, the bot's
+update queue, files, faults."""
 from __future__ import annotations
 
 import asyncio
@@ -80,6 +81,7 @@ class ChatMessage:
     document: StoredFile | None = None
     contact: dict | None = None
     markup: dict | None = None  # the inline keyboard under a bot's message
+    sender: Person | None = None  # who wrote it in a group (in a private chat: the chat's person)
     reply_to: int | None = None
     edit_date: int | None = None
     revision: int = 0
@@ -106,8 +108,20 @@ class Notice:
 
 
 @dataclass
+class Group:
+    """A group chat the bot was added to: its members write in it, all of them see every message."""
+
+    id: int  # negative, as Telegram's group ids are
+    title: str
+    members: dict[int, Person] = field(default_factory=dict)
+
+    def telegram_chat(self) -> dict:
+        return {"id": self.id, "type": "group", "title": self.title}
+
+
+@dataclass
 class Chat:
-    person: Person
+    person: Person  # in a group: the member who created it
     messages: dict[int, ChatMessage] = field(default_factory=dict)
     next_message_id: int = 1
     reply_keyboard: dict | None = None
@@ -120,6 +134,17 @@ class Chat:
     notices: list[Notice] = field(default_factory=list)
     changed: Signal = field(default_factory=Signal)
     instance: str = ""
+    group: Group | None = None
+
+    @property
+    def id(self) -> int:
+        return self.group.id if self.group is not None else self.person.id
+
+    def telegram_chat(self) -> dict:
+        return self.group.telegram_chat() if self.group is not None else self.person.telegram_chat()
+
+    def author(self, message: ChatMessage) -> Person:
+        return message.sender or self.person
 
     def add(self, message: ChatMessage) -> ChatMessage:
         self.messages[message.message_id] = message
@@ -184,6 +209,13 @@ class Sandbox:
             chat.person = person
         self.people_changed.fire()
         return person
+
+    def add_group(self, group: Group) -> Chat:
+        """A group chat with its members (each must be a known person); the bot is in it."""
+        creator = next(iter(group.members.values()))
+        instance = str(int.from_bytes(hashlib.sha256(f"chat:{group.id}".encode()).digest()[:7], "big"))
+        chat = self.chats[group.id] = Chat(person=creator, instance=instance, group=group)
+        return chat
 
     def free_person_id(self) -> int:
         return next(i for i in itertools.count(10_001) if i not in self.people)

@@ -6,7 +6,7 @@ import time
 from bot.sandbox.errors import SandboxRefusal
 from bot.sandbox.files import StoredFile
 from bot.sandbox.formatting import command_entities
-from bot.sandbox.state import Chat, ChatMessage, Sandbox
+from bot.sandbox.state import Chat, ChatMessage, Person, Sandbox
 from bot.sandbox.views import telegram_message
 
 TEXT_LIMIT = 4096
@@ -14,8 +14,9 @@ TEXT_LIMIT = 4096
 
 def user_sends(sandbox: Sandbox, chat: Chat, *, text: str | None = None, photo: StoredFile | None = None,
                document: StoredFile | None = None, caption: str | None = None,
-               contact: dict | None = None) -> ChatMessage:
-    """The person's message appears in the chat and reaches the bot as a `message` update."""
+               contact: dict | None = None, sender: Person | None = None) -> ChatMessage:
+    """The person's message appears in the chat and reaches the bot as a `message` update;
+    in a group, `sender` is the member who wrote it."""
     if text is not None:
         text = text.strip()
         if not text:
@@ -25,7 +26,7 @@ def user_sends(sandbox: Sandbox, chat: Chat, *, text: str | None = None, photo: 
     message = chat.add(ChatMessage(
         chat.new_id(), False, int(time.time()), text=text,
         entities=command_entities(text) if text else [],
-        photo=photo, document=document, caption=caption or None, contact=contact,
+        photo=photo, document=document, caption=caption or None, contact=contact, sender=sender,
     ))
     chat.force_reply = None
     sandbox.touch(chat, by_bot=False)
@@ -68,20 +69,33 @@ def find_inline_button(chat: Chat, wanted: str | None, *, message_id: int | None
     return None
 
 
-def user_presses(sandbox: Sandbox, chat: Chat, message: ChatMessage, button: dict) -> dict:
-    """An inline button: a callback query for the bot, or the link a URL button opens."""
+SHOWN_AS = ("message", "inline", "inaccessible")
+
+
+def user_presses(sandbox: Sandbox, chat: Chat, message: ChatMessage, button: dict, *,
+                 presser: Person | None = None, shown_as: str = "message") -> dict:
+    """An inline button: a callback query for the bot, or the link a URL button opens.
+
+    `shown_as` is how Telegram describes the button's message to the bot: the message itself; an
+    inline message (only `inline_message_id`, no message); or an inaccessible one (too old: only
+    its chat and id, date 0).
+    """
     if "callback_data" not in button:
         if "url" in button:
             return {"opened_url": button["url"]}
         raise SandboxRefusal(400, f"the button \"{button['text']}\" is not a callback button in the sandbox")
-    query_id = sandbox.new_callback(chat.person.id, message.message_id)
-    sandbox.enqueue("callback_query", {
-        "id": query_id,
-        "from": chat.person.telegram_user(),
-        "chat_instance": chat.instance,
-        "message": telegram_message(sandbox, chat, message),
-        "data": button["callback_data"],
-    })
+    if shown_as not in SHOWN_AS:
+        raise SandboxRefusal(400, f"as must be one of {', '.join(SHOWN_AS)}")
+    query_id = sandbox.new_callback(chat.id, message.message_id)
+    query = {"id": query_id, "from": (presser or chat.person).telegram_user(),
+             "chat_instance": chat.instance, "data": button["callback_data"]}
+    if shown_as == "message":
+        query["message"] = telegram_message(sandbox, chat, message)
+    elif shown_as == "inline":
+        query["inline_message_id"] = f"inline-{chat.id}-{message.message_id}"
+    else:
+        query["message"] = {"chat": chat.telegram_chat(), "message_id": message.message_id, "date": 0}
+    sandbox.enqueue("callback_query", query)
     return {"callback_query_id": query_id}
 
 

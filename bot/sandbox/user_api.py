@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bot.sandbox.bot_api import SANDBOX_KEY
 from bot.sandbox.errors import ApiError, SandboxRefusal
-from bot.sandbox.state import Chat, Person, Sandbox
+from bot.sandbox.state import Chat, Group, Person, Sandbox
 from bot.sandbox.user_actions import (
     available_buttons, find_inline_button, find_reply_button, user_presses, user_sends, user_taps_reply,
     wait_for_answer,
@@ -53,15 +53,46 @@ async def _body(request: web.Request) -> dict:
 
 
 def _chat(request: web.Request) -> Chat:
+    """The person's private chat (/users/{user_id}/...) or a group chat (/groups/{chat_id}/...)."""
     sandbox = _sandbox(request)
+    in_group = "chat_id" in request.match_info
     try:
-        user_id = int(request.match_info["user_id"])
+        chat_id = int(request.match_info["chat_id" if in_group else "user_id"])
     except ValueError:
-        raise SandboxRefusal(400, "the user id must be an integer") from None
-    chat = sandbox.chats.get(user_id)
-    if chat is None:
-        raise SandboxRefusal(404, f"there is no user {user_id}; create them with POST /sandbox/api/users")
+        raise SandboxRefusal(400, f"the {'chat' if in_group else 'user'} id must be an integer") from None
+    chat = sandbox.chats.get(chat_id)
+    if in_group and (chat is None or chat.group is None):
+        raise SandboxRefusal(404, f"there is no group {chat_id}; create it with POST /sandbox/api/groups")
+    if chat is None or (not in_group and chat.group is not None):
+        raise SandboxRefusal(404, f"there is no user {chat_id}; create them with POST /sandbox/api/users")
     return chat
+
+
+def _member(chat: Chat, body: dict) -> Person | None:
+    """In a group, the member acting ({"from": user id}); None in a private chat."""
+    if chat.group is None:
+        return None
+    member = chat.group.members.get(body.get("from"))  # type: ignore[arg-type]
+    if member is None:
+        raise SandboxRefusal(400, f"from must be the id of a member of the group: {sorted(chat.group.members)}")
+    return member
+
+
+async def create_group(request: web.Request) -> web.Response:
+    """A group chat the bot is in: {"id": negative integer, "title", "members": [user ids]}."""
+    sandbox = _sandbox(request)
+    body = await _body(request)
+    group_id, title, members = body.get("id"), body.get("title"), body.get("members")
+    if not isinstance(group_id, int) or isinstance(group_id, bool) or not -2**52 < group_id < 0:
+        raise SandboxRefusal(400, "id must be a negative integer, as group ids are")
+    if group_id in sandbox.chats:
+        raise SandboxRefusal(409, f"the chat {group_id} exists already")
+    if not isinstance(title, str) or not 1 <= len(title.strip()) <= 128:
+        raise SandboxRefusal(400, "title is required: 1-128 characters")
+    if not isinstance(members, list) or not members or any(m not in sandbox.people for m in members):
+        raise SandboxRefusal(400, "members must be a list of ids of people created with POST /sandbox/api/users")
+    chat = sandbox.add_group(Group(group_id, title.strip(), {m: sandbox.people[m] for m in members}))
+    return web.json_response(chat_view(sandbox, chat), status=201)
 
 
 def person_from_json(body: dict, sandbox: Sandbox) -> Person:
@@ -150,26 +181,30 @@ async def send(request: web.Request) -> web.Response:
         stored = (sandbox.files.add_photo(upload[0], upload[1]) if as_photo
                   else sandbox.files.add_document(*upload))
         kind = "photo" if as_photo else "document"
-        message = user_sends(sandbox, chat, caption=fields.get("caption", "").strip(), **{kind: stored})
+        message = user_sends(sandbox, chat, caption=fields.get("caption", "").strip(),
+                             sender=_member(chat, {"from": int(fields.get("from", 0) or 0)}), **{kind: stored})
     else:
-        text = (await _body(request)).get("text")
+        body = await _body(request)
+        text = body.get("text")
         if not isinstance(text, str):
             raise SandboxRefusal(400, "text is required")
-        message = user_sends(sandbox, chat, text=text)
+        message = user_sends(sandbox, chat, text=text, sender=_member(chat, body))
     return web.json_response({"message_id": message.message_id, "version": chat.version})
 
 
 async def press(request: web.Request) -> web.Response:
-    """An inline button by text or callback data ({"button"}), or by position ({"message_id","row","column"})."""
+    """An inline button by text or callback data ({"button"}), or by position ({"message_id","row","column"});
+    "as": "inline" | "inaccessible" makes the bot see it as Telegram shows such a message's buttons."""
     sandbox, chat = _sandbox(request), _chat(request)
     body = await _body(request)
+    presser = _member(chat, body)
     wanted = body.get("button")
     found = find_inline_button(chat, wanted, message_id=body.get("message_id"),
                                row=body.get("row"), column=body.get("column"))
     if found is None:
         label = f"\"{wanted}\"" if wanted is not None else "at that position"
         raise SandboxRefusal(404, f"no inline button {label} in the chat", available=available_buttons(chat))
-    result = user_presses(sandbox, chat, *found)
+    result = user_presses(sandbox, chat, *found, presser=presser, shown_as=body.get("as", "message"))
     return web.json_response({**result, "message_id": found[0].message_id, "version": chat.version})
 
 
@@ -259,6 +294,10 @@ def add_routes(app: web.Application, demo_info: DemoInfo | None) -> None:
     r.add_post("/sandbox/api/users/{user_id}/messages", send)
     r.add_post("/sandbox/api/users/{user_id}/press", press)
     r.add_post("/sandbox/api/users/{user_id}/reply", tap_reply)
+    r.add_post("/sandbox/api/groups", create_group)
+    r.add_get("/sandbox/api/groups/{chat_id}/chat", get_chat)
+    r.add_post("/sandbox/api/groups/{chat_id}/messages", send)
+    r.add_post("/sandbox/api/groups/{chat_id}/press", press)
     r.add_get("/sandbox/api/stream", stream)
     r.add_get("/sandbox/api/demo", demo)
     r.add_get("/sandbox/api/faults", list_faults)

@@ -9,8 +9,8 @@ def telegram_message(sandbox: Sandbox, chat: Chat, message: ChatMessage, *, with
     body: dict = {
         "message_id": message.message_id,
         "date": message.date,
-        "chat": chat.person.telegram_chat(),
-        "from": sandbox.bot_user() if message.from_bot else chat.person.telegram_user(),
+        "chat": chat.telegram_chat(),
+        "from": sandbox.bot_user() if message.from_bot else chat.author(message).telegram_user(),
     }
     if message.text is not None:
         body["text"] = message.text
@@ -45,6 +45,7 @@ def message_view(chat: Chat, message: ChatMessage) -> dict:
     view: dict = {
         "id": message.message_id,
         "from": "bot" if message.from_bot else "user",
+        "sender": None if message.from_bot else chat.author(message).id,
         "date": message.date,
         "text": message.text if message.text is not None else message.caption,
         "entities": message.entities,
@@ -84,6 +85,8 @@ def chat_view(sandbox: Sandbox, chat: Chat) -> dict:
         force_reply = {"placeholder": chat.force_reply.get("input_field_placeholder")}
     return {
         "user": chat.person.as_json(),
+        "group": ({"id": chat.group.id, "title": chat.group.title, "members": list(chat.group.members)}
+                  if chat.group is not None else None),
         "bot": {**sandbox.bot_user(), "online": sandbox.bot_online()},
         "version": chat.version,
         "bot_version": chat.bot_version,

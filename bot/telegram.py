@@ -1,0 +1,67 @@
+"""The Bot client every process uses, and how it treats Telegram's answers that need no action."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramServerError
+from aiogram.methods import AnswerCallbackQuery, Response, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import User
+
+from bot.settings import TELEGRAM_API_URL
+
+log = logging.getLogger(__name__)
+LATE_ANSWER = ("query is too old", "query id is invalid")
+FIRST_RETRY, LONGEST_RETRY = 1.0, 60.0
+
+
+class LateCallbackAnswers(BaseRequestMiddleware):
+    """Answering a press only stops the button's spinner; Telegram refuses the answer once the
+    press is some seconds old (after a restart, a slow moment). The press itself is still handled,
+    so that refusal is one log line, not a failed update."""
+
+    async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
+                       method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
+        try:
+            return await make_request(bot, method)
+        except TelegramBadRequest as error:
+            if not isinstance(method, AnswerCallbackQuery) or not any(
+                    text in error.message.lower() for text in LATE_ANSWER):
+                raise
+            log.info("a callback query was answered too late: %s", error.message)
+            return Response[bool](ok=True, result=True)  # type: ignore[return-value]
+
+
+def create_bot(token: str, api_url: str = TELEGRAM_API_URL) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url)) if api_url != TELEGRAM_API_URL \
+        else AiohttpSession()
+    session.middleware(LateCallbackAnswers())
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+async def wait_for_bot_api(bot: Bot, api_url: str, stop: asyncio.Event | None = None) -> User | None:
+    """The bot's own user once the Bot API answers; until then one line per try, backing off.
+
+    A bad token is not waited for: TelegramUnauthorizedError goes to the caller. None when
+    `stop` is set first.
+    """
+    pause = FIRST_RETRY
+    while stop is None or not stop.is_set():
+        try:
+            return await bot.me()
+        except (TelegramNetworkError, TelegramServerError) as error:
+            log.warning("the Bot API at %s does not answer (%s); trying again in %.0f s",
+                        api_url, error.message.splitlines()[0], pause)
+        try:
+            await asyncio.wait_for((stop or asyncio.Event()).wait(), pause)
+        except TimeoutError:
+            pass
+        pause = min(pause * 2, LONGEST_RETRY)
+    return None
