@@ -43,8 +43,8 @@ from bench.table import Row
 from bench.typos import HOUSES_CSV
 from bot.middlewares import DatabaseSession
 from bot.runners import application
-from bot.sandbox.client import SandboxClient, SandboxUser, SeenMessage
-from bot.sandbox.runner import SandboxServer
+from sandbox.client import SandboxClient, SandboxUser, SeenMessage
+from sandbox.runner import SandboxServer
 from bot.settings import Settings, load_settings
 from storage.database import create_engine, create_session_factory
 from storage.house_import import import_houses

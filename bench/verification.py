@@ -40,8 +40,8 @@ from bench.verification_town import build_town, cast
 from bot.demo import HOUSES_CSV
 from bot.demo.registries import houses_from_csv
 from bot.runners import create_bot
-from bot.sandbox.client import SandboxClient
-from bot.sandbox.runner import SandboxServer
+from sandbox.client import SandboxClient
+from sandbox.runner import SandboxServer
 from bot.worker import Verifier, run_notices, run_verifier, tune_gc
 from storage.database import create_engine, create_session_factory
 from storage.models import Ballot, Resident

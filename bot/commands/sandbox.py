@@ -28,7 +28,7 @@ async def run(args: argparse.Namespace) -> int:
     # aiogram and the sandbox take seconds to import: only this command pays for them.
     from bot.demo.world import prepare_world, reset_database, sandbox_settings
     from bot.runners import run_with_workers
-    from bot.sandbox.runner import run_sandbox
+    from sandbox.runner import run_sandbox
 
     settings = sandbox_settings(load_settings())
     if args.reset:

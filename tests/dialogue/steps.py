@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from bot.sandbox.client import SandboxUser, SeenMessage
+from sandbox.client import SandboxUser, SeenMessage
 from tests.plugins.dialogue import Person
 
 KUBINKA = "Кубинка 12 к3"

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from bot.i18n import catalogues
-from bot.sandbox.formatting import parse_html
+from sandbox.formatting import parse_html
 from handlers import views
 from tests.dialogue.steps import choose_house, consent
 from tests.plugins.dialogue import Person

@@ -15,7 +15,7 @@ from aiogram.fsm.storage.redis import DefaultKeyBuilder
 from redis.asyncio import Redis
 
 from bot.isolation import HOLD_SECONDS, WAIT_SECONDS
-from bot.sandbox.runner import SandboxServer
+from sandbox.runner import SandboxServer
 from tests.dialogue.steps import WORDS, has_button
 from tests.plugins.dialogue import open_poll, voting_stand
 from tests.plugins.sandbox import SANDBOX_TOKEN
@@ -47,7 +47,7 @@ async def test_a_press_after_a_kill_is_handled_within_the_bounded_wait(
             process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
                                        stdout=log, stderr=log)
         try:
-            from bot.sandbox.client import SandboxClient
+            from sandbox.client import SandboxClient
 
             async with SandboxClient(server.url, timeout=30.0) as client:
                 victim = client.user(9701, "Анна")

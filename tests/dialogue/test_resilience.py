@@ -18,8 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.runners import Application, application
-from bot.sandbox.client import SandboxClient, SandboxError, SandboxUser, create_group
-from bot.sandbox.runner import SandboxServer
+from sandbox.client import SandboxClient, SandboxError, SandboxUser, create_group
+from sandbox.runner import SandboxServer
 from bot.settings import load_settings
 from handlers.chats import StrayPress
 from storage.database import create_engine, create_session_factory

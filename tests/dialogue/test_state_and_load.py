@@ -7,7 +7,7 @@ import shutil
 
 from sqlalchemy import func, select
 
-from bot.sandbox.runner import SandboxServer
+from sandbox.runner import SandboxServer
 from storage.models import Ballot
 from tests.dialogue.steps import KUBINKA_HOUSE, WORDS, choose_house, consent, enter, vote
 from tests.plugins.dialogue import Person, person, voting_stand

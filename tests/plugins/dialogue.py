@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.demo import HOUSES_CSV
 from bot.runners import Application, application, verification_running
-from bot.sandbox.client import SandboxClient
-from bot.sandbox.runner import SandboxServer
+from sandbox.client import SandboxClient
+from sandbox.runner import SandboxServer
 from bot.settings import load_settings
 from storage.database import create_engine, create_session_factory
 from storage.house_import import import_houses

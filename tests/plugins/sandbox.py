@@ -19,8 +19,8 @@ from aiogram.types import (
     Message, ReplyKeyboardMarkup, ReplyKeyboardRemove,
 )
 
-from bot.sandbox.client import SandboxClient
-from bot.sandbox.runner import SandboxServer
+from sandbox.client import SandboxClient
+from sandbox.runner import SandboxServer
 
 SANDBOX_TOKEN = "123456:SANDBOX-test-token"
 def png(width: int, height: int, rgb: tuple[int, int, int] = (70, 130, 180)) -> bytes:

@@ -13,8 +13,8 @@ from aiogram.types import (
     ReplyKeyboardMarkup, ReplyKeyboardRemove, Update,
 )
 
-from bot.sandbox.client import SandboxClient, SandboxUser
-from bot.sandbox.runner import SandboxServer
+from sandbox.client import SandboxClient, SandboxUser
+from sandbox.runner import SandboxServer
 from tests.plugins.sandbox import png
 
 

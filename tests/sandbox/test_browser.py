@@ -6,7 +6,7 @@ import os
 import pytest
 from aiogram import Bot
 
-from bot.sandbox.runner import SandboxServer
+from sandbox.runner import SandboxServer
 
 pytestmark = pytest.mark.browser
 

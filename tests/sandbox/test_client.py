@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from aiogram import Bot
 
-from bot.sandbox.client import SandboxClient, SandboxError
+from sandbox.client import SandboxClient, SandboxError
 from tests.plugins.sandbox import png
 
 

@@ -5,7 +5,7 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError, TelegramNetworkError, TelegramRetryAfter
 
-from bot.sandbox.client import SandboxClient, SandboxError
+from sandbox.client import SandboxClient, SandboxError
 
 
 @pytest.fixture

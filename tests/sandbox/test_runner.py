@@ -7,8 +7,8 @@ import socket
 import aiohttp
 import pytest
 
-from bot.sandbox.client import SandboxClient
-from bot.sandbox.runner import run_sandbox
+from sandbox.client import SandboxClient
+from sandbox.runner import run_sandbox
 from tests.plugins.sandbox import demo_dispatcher, sandbox_bot_for
 
 

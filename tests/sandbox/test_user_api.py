@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 from aiogram import Bot
 
-from bot.sandbox.runner import SandboxServer
+from sandbox.runner import SandboxServer
 
 
 async def post(url: str, body: dict) -> tuple[int, dict]:

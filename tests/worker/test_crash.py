@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.sandbox.client import SandboxClient
-from bot.sandbox.runner import SandboxServer
+from sandbox.client import SandboxClient
+from sandbox.runner import SandboxServer
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import BallotEvent, EventKind, OutboxMessage, RegistryCheck

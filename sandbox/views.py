@@ -1,7 +1,7 @@
 """How the sandbox's messages look: as Telegram objects for the bot, as a chat view for people."""
 from __future__ import annotations
 
-from bot.sandbox.state import Chat, ChatMessage, Sandbox
+from sandbox.state import Chat, ChatMessage, Sandbox
 
 
 def telegram_message(sandbox: Sandbox, chat: Chat, message: ChatMessage, *, with_reply: bool = True) -> dict:

@@ -10,7 +10,7 @@ import asyncio
 import itertools
 from dataclasses import asdict, dataclass
 
-from bot.sandbox.errors import ApiError
+from sandbox.errors import ApiError
 
 KINDS = ("429", "403", "400", "delay")
 TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"

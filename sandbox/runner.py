@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from aiohttp import web
 
-from bot.sandbox.app import create_app
-from bot.sandbox.state import Person, Sandbox
-from bot.sandbox.user_api import DemoInfo
+from sandbox.app import create_app
+from sandbox.state import Person, Sandbox
+from sandbox.user_api import DemoInfo
 
 log = logging.getLogger(__name__)
 DEMO_PEOPLE = (

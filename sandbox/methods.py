@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 import time
 
-from bot.sandbox.bot_api import Params, bot_method
-from bot.sandbox.errors import ApiError, bad_request
-from bot.sandbox.state import TYPING_SECONDS, Sandbox, Webhook
+from sandbox.registry import Params, bot_method
+from sandbox.errors import ApiError, bad_request
+from sandbox.state import TYPING_SECONDS, Sandbox, Webhook
 
 CHAT_ACTIONS = {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
                 "upload_document", "choose_sticker", "find_location", "record_video_note",

@@ -1,5 +1,5 @@
 """A local stand-in for Telegram: the real bot talks to it through BOT_API_URL, people chat in a page."""
-from bot.sandbox.app import create_app
-from bot.sandbox.state import Person, Sandbox
+from sandbox.app import create_app
+from sandbox.state import Person, Sandbox
 
 __all__ = ["Person", "Sandbox", "create_app"]

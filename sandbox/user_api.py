@@ -12,14 +12,14 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.sandbox.bot_api import SANDBOX_KEY
-from bot.sandbox.errors import ApiError, SandboxRefusal
-from bot.sandbox.state import Chat, Group, Person, Sandbox
-from bot.sandbox.user_actions import (
+from sandbox.bot_api import SANDBOX_KEY
+from sandbox.errors import ApiError, SandboxRefusal
+from sandbox.state import Chat, Group, Person, Sandbox
+from sandbox.user_actions import (
     available_buttons, find_inline_button, find_reply_button, user_presses, user_sends, user_taps_reply,
     wait_for_answer,
 )
-from bot.sandbox.views import chat_view, people_view
+from sandbox.views import chat_view, people_view
 
 DemoInfo = Callable[[], Awaitable[dict]]
 DEMO_KEY = web.AppKey("demo_info", object)

@@ -13,9 +13,10 @@ import time
 import aiohttp
 from aiohttp import web
 
-from bot.sandbox.bot_api import SANDBOX_KEY, Params, execute
-from bot.sandbox.errors import ApiError
-from bot.sandbox.state import Sandbox, Webhook
+from sandbox.bot_api import SANDBOX_KEY, execute
+from sandbox.registry import Params
+from sandbox.errors import ApiError
+from sandbox.state import Sandbox, Webhook
 
 log = logging.getLogger(__name__)
 RETRY_FIRST, RETRY_LONGEST = 0.5, 5.0

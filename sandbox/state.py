@@ -10,8 +10,8 @@ import secrets
 import time
 from dataclasses import dataclass, field
 
-from bot.sandbox.faults import FaultBook
-from bot.sandbox.files import FileStore, StoredFile
+from sandbox.faults import FaultBook
+from sandbox.files import FileStore, StoredFile
 
 BOT_FIRST_NAME = "House Vote"
 BOT_USERNAME = "house_vote_sandbox_bot"

@@ -5,11 +5,11 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.sandbox import bot_api, user_api
-from bot.sandbox.bot_api import SANDBOX_KEY
-from bot.sandbox.state import Sandbox
-from bot.sandbox.user_api import DemoInfo
-from bot.sandbox.webhook import start_pusher, stop_pusher
+from sandbox import bot_api, user_api
+from sandbox.bot_api import SANDBOX_KEY
+from sandbox.state import Sandbox
+from sandbox.user_api import DemoInfo
+from sandbox.webhook import start_pusher, stop_pusher
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 UPLOAD_LIMIT = 60 * 1024 * 1024  # above Telegram's 50 MB for bots, so its own error can be given

@@ -5,13 +5,13 @@ import time
 
 import aiohttp
 
-from bot.sandbox.bot_api import FilePart, Params, bot_method
-from bot.sandbox.errors import bad_request
-from bot.sandbox.files import StoredFile
-from bot.sandbox.formatting import parse, trim
-from bot.sandbox.markup import inline_keyboard, parse_markup, require_inline
-from bot.sandbox.state import Chat, ChatMessage, Sandbox
-from bot.sandbox.views import telegram_message
+from sandbox.registry import FilePart, Params, bot_method
+from sandbox.errors import bad_request
+from sandbox.files import StoredFile
+from sandbox.formatting import parse, trim
+from sandbox.markup import inline_keyboard, parse_markup, require_inline
+from sandbox.state import Chat, ChatMessage, Sandbox
+from sandbox.views import telegram_message
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024

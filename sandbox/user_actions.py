@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import time
 
-from bot.sandbox.errors import SandboxRefusal
-from bot.sandbox.files import StoredFile
-from bot.sandbox.formatting import command_entities
-from bot.sandbox.state import Chat, ChatMessage, Person, Sandbox
-from bot.sandbox.views import telegram_message
+from sandbox.errors import SandboxRefusal
+from sandbox.files import StoredFile
+from sandbox.formatting import command_entities
+from sandbox.state import Chat, ChatMessage, Person, Sandbox
+from sandbox.views import telegram_message
 
 TEXT_LIMIT = 4096
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 
-from bot.sandbox.errors import ApiError
+from sandbox.errors import ApiError
 
 HTML_TAGS = {
     "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",

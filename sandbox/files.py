@@ -6,7 +6,7 @@ import secrets
 import struct
 from dataclasses import dataclass
 
-from bot.sandbox.errors import bad_request
+from sandbox.errors import bad_request
 
 PHOTO_LIMIT = 10 * 1024 * 1024  # Telegram's limit for photos uploaded by bots
 DOCUMENT_LIMIT = 50 * 1024 * 1024

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from bot.sandbox.errors import ApiError, bad_request
+from sandbox.errors import ApiError, bad_request
 
 CALLBACK_DATA_LIMIT = 64  # bytes
 INLINE_ACTIONS = ("callback_data", "url", "login_url", "switch_inline_query",
