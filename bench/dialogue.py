@@ -47,8 +47,7 @@ from sandbox.client import SandboxClient, SandboxUser, SeenMessage
 from sandbox.runner import SandboxServer
 from bot.settings import Settings, load_settings
 from storage.database import create_engine, create_session_factory
-from storage.house_import import import_houses
-from storage.migrate import upgrade
+from storage.house_import import migrated_with_houses
 from storage.models import Ballot
 from storage.repositories import PollRepository
 from verification.validators.snils import format_snils, snils_control_number
@@ -85,12 +84,7 @@ def _p99(values: list[float]) -> float:
 
 async def _template(folder: Path) -> Path:
     path = folder / "template.sqlite3"
-    url = f"sqlite+aiosqlite:///{path}"
-    await upgrade(url)
-    engine = create_engine(url)
-    async with create_session_factory(engine).begin() as session:
-        await import_houses(session, HOUSES_CSV)
-    await engine.dispose()
+    await migrated_with_houses(f"sqlite+aiosqlite:///{path}", HOUSES_CSV)
     return path
 
 

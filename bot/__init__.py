@@ -1,1 +1,3 @@
-"""Composition root: settings, dispatcher, middlewares, runners, workers and the sandbox."""
+"""Composition root: settings, the Bot client, the dispatcher and its middlewares, error handling,
+runners, the operator CLI (`bot.commands`), the worker loops, the HTTP registry adapter and the
+demo world. Application logic lives in `services`; the Telegram stand-in in `sandbox`."""

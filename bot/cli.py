@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.commands import COMMANDS
 from bot.commands.runtime import CommandError
+from bot.logs import first_line
 from bot.settings import ConfigError, fail
 
 PROG = "python -m bot"
@@ -47,15 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, CommandError) as error:
         fail(str(error))
     except DBAPIError as error:
-        fail(f"the database refused: {_first_line(error.orig)}")
+        fail(f"the database refused: {first_line(error.orig)}")
     except OSError as error:
-        fail(f"cannot reach the database: {_first_line(error)}")
+        fail(f"cannot reach the database: {first_line(error)}")
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     return int(result or 0)
-
-
-def _first_line(error: BaseException | None) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0]

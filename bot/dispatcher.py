@@ -14,7 +14,7 @@ import handlers
 from bot.errors import handle_errors
 from bot.i18n import catalogues
 from bot.isolation import BoundedRedisIsolation
-from bot.middlewares import DatabaseSession, ResidentContext, ResidentLocale
+from bot.middlewares import CurrentPoll, DatabaseSession, ResidentContext, ResidentLocale
 from services.address_book import AddressBook
 from storage.pii import PiiVault
 
@@ -50,10 +50,11 @@ def create_dispatcher(
         storage=storage, events_isolation=isolation, vault=vault, address_book=address_book,
     )
     dispatcher.update.outer_middleware(DatabaseSession(session_factory))
-    # inner: runs once the handler is chosen, and loads the resident only for handlers that
-    # are registered with flags={"resident": True}
+    # inner: run once the handler is chosen; the resident is loaded only for handlers registered
+    # with flags={"resident": True}, the dialogue's poll only for handlers that take `poll`
     for observer in (dispatcher.message, dispatcher.callback_query):
         observer.middleware(ResidentContext())
+        observer.middleware(CurrentPoll())
     ResidentLocale(catalogues(default_locale=default_locale)).setup(dispatcher)
     handle_errors(dispatcher)
     dispatcher.include_routers(*handlers.routers())

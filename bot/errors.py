@@ -14,21 +14,17 @@ from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import ErrorEvent, Message, Update
 
 from bot.isolation import ResidentBusy
+from bot.logs import first_line
 from handlers import views
 
 log = logging.getLogger(__name__)
-
-
-def first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return f"{type(error).__name__}: {text.splitlines()[0]}" if text else type(error).__name__
 
 
 async def update_failed(event: ErrorEvent, bot: Bot) -> bool:
     update, error = event.update, event.exception
     expected = isinstance(error, (TelegramAPIError, ResidentBusy))
     # the update's kind and id only: what the resident sent is personal data
-    log.error("update %s (%s) failed: %s", update.update_id, update.event_type, first_line(error),
+    log.error("update %s (%s) failed: %s", update.update_id, update.event_type, _described(error),
               exc_info=None if expected else error)
     if isinstance(error, TelegramForbiddenError):
         return True  # the resident blocked the bot: there is nobody to tell
@@ -44,8 +40,12 @@ async def update_failed(event: ErrorEvent, bot: Bot) -> bool:
         elif chat is not None:
             await bot.send_message(chat, text)
     except TelegramAPIError as again:
-        log.warning("update %s: could not tell the resident either: %s", update.update_id, first_line(again))
+        log.warning("update %s: could not tell the resident either: %s", update.update_id, _described(again))
     return True
+
+
+def _described(error: BaseException) -> str:
+    return f"{type(error).__name__}: {first_line(error)}"
 
 
 def _private_chat(update: Update) -> int | None:

@@ -1,4 +1,4 @@
-"""Per-update context: one database session, the resident, and the resident's language.
+"""Per-update context: one database session, the resident, their poll and their language.
 
 Most updates of the dialogue (the house, the answers, the review, the choice) need neither the
 resident's row nor a query for the language: the language the resident chose travels in the FSM
@@ -19,6 +19,7 @@ from aiogram.utils.i18n import I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import pick_language
+from services.polls import PollBoard
 from storage.repositories import ResidentRepository
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,22 @@ class ResidentContext(BaseMiddleware):
             log.warning("handler %s takes `resident` but is not registered with "
                         "flags={'resident': True}", name)
         return True
+
+
+class CurrentPoll(BaseMiddleware):
+    """The poll the resident's dialogue is in (from the FSM data), for handlers that take `poll`.
+
+    An inner middleware, as `ResidentContext`: read once per update, and only when asked for.
+    None when the dialogue has no poll or the poll is gone.
+    """
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        found = data.get("handler")
+        if found is not None and "poll" in found.params:
+            state: FSMContext | None = data.get("state")
+            poll_id = (await state.get_data()).get("poll_id") if state is not None else None
+            data["poll"] = await PollBoard(data["session"]).get(poll_id) if poll_id else None
+        return await handler(event, data)
 
 
 class ResidentLocale(I18nMiddleware):

@@ -8,12 +8,10 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.chat_action import ChatActionSender
 
 from handlers import flow, views
-from handlers.callbacks import HouseCb, NavCb, PageCb
+from handlers.callbacks import HouseCb, Nav, NavCb, PageCb
 from handlers.states import Vote
 from services.address_book import AddressBook
 from services.drafts import DraftSeal
-from services.polls import PollBoard
-from verification.levels import Field
 
 
 async def address_typed(message: Message, state: FSMContext, bot: Bot, session,
@@ -37,32 +35,27 @@ async def page_turned(query: CallbackQuery, callback_data: PageCb, state: FSMCon
     await query.message.edit_text(text, reply_markup=markup)
 
 
-async def search_again(query: CallbackQuery, state: FSMContext, session) -> None:
-    poll = await PollBoard(session).get((await state.get_data())["poll_id"])
+async def search_again(query: CallbackQuery, state: FSMContext, poll) -> None:
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
     await flow.ask_address(query.message, state, poll)
 
 
 async def house_chosen(query: CallbackQuery, callback_data: HouseCb, state: FSMContext, session,
-                       address_book: AddressBook, vault) -> None:
-    data = await state.get_data()
-    poll = await PollBoard(session).get(data["poll_id"])
-    index = await address_book.index(session, poll.id)
-    if callback_data.house_id not in index:
+                       poll, address_book: AddressBook, vault) -> None:
+    house = await address_book.house(session, poll.id, callback_data.house_id)
+    if house is None:
         await query.answer(views.out_of_date(), show_alert=True)
         return
     await query.answer()
-    address = next(b.text for row in query.message.reply_markup.inline_keyboard for b in row
-                   if b.callback_data == callback_data.pack())
-    await query.message.edit_text(views.chosen_house(address))
+    await query.message.edit_text(views.chosen_house(house.address))
+    data = await state.get_data()
     draft = flow.open_draft(data, vault)
-    changes = {"house_id": callback_data.house_id, "address": address}
-    if data.get("house_id") != callback_data.house_id:
-        draft.values.pop(Field.FLAT.value, None)  # a flat number belongs to its house
+    changes = {"house_id": house.house_id, "address": house.address}
+    if draft.move_to(house.house_id, data.get("house_id")):
         changes["draft"] = DraftSeal(vault).seal(draft)
     await state.update_data(changes)
-    await flow.continue_or_review(query.message, state, poll, draft, address)
+    await flow.continue_or_review(query.message, state, poll, draft, house.address)
 
 
 def create_router() -> Router:
@@ -71,6 +64,6 @@ def create_router() -> Router:
     router.message.register(address_typed, StateFilter(Vote.picking_house), flow.TypedAnswer())
     router.callback_query.register(page_turned, StateFilter(Vote.picking_house), PageCb.filter())
     router.callback_query.register(search_again, StateFilter(Vote.picking_house),
-                                   NavCb.filter(F.action == "search"))
+                                   NavCb.filter(F.action == Nav.SEARCH))
     router.callback_query.register(house_chosen, StateFilter(Vote.picking_house), HouseCb.filter())
     return router

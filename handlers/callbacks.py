@@ -1,5 +1,27 @@
 """Callback data of every inline button; each stays well under Telegram's 64 bytes."""
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
+
+from storage.models import Choice
+
+
+class Nav(StrEnum):
+    """Moves that exist at several steps."""
+
+    BACK = "back"
+    CANCEL = "cancel"
+    SEARCH = "search"  # search the address again
+    CONFIRM = "confirm"  # the review is right
+    CAST = "cast"  # yes, I am sure
+
+
+class BallotAction(StrEnum):
+    """What a resident can do with a ballot already cast."""
+
+    CHANGE = "change"  # the choice
+    ANOTHER = "another"  # vote for another flat
+    CORRECT = "correct"  # the data, after it was not counted
 
 
 class ConsentCb(CallbackData, prefix="consent"):
@@ -23,9 +45,7 @@ class PageCb(CallbackData, prefix="page"):
 
 
 class NavCb(CallbackData, prefix="nav"):
-    """Moves that exist at every step: back, search again, cancel."""
-
-    action: str
+    action: Nav
 
 
 class EditCb(CallbackData, prefix="edit"):
@@ -33,11 +53,9 @@ class EditCb(CallbackData, prefix="edit"):
 
 
 class ChoiceCb(CallbackData, prefix="choice"):
-    choice: str  # "yes" | "no"
+    choice: Choice
 
 
 class BallotCb(CallbackData, prefix="ballot"):
-    """Actions on a ballot already cast: change the choice, or vote for another flat."""
-
-    action: str
+    action: BallotAction
     ballot_id: int = 0

@@ -7,7 +7,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 
 from handlers import flow, views
-from handlers.callbacks import BallotCb, EditCb, NavCb
+from handlers.callbacks import BallotAction, BallotCb, EditCb, Nav, NavCb
 from handlers.states import Vote
 from services.ballots import BallotBox, BallotRefused
 from services.polls import PollBoard
@@ -48,9 +48,8 @@ async def submit_correction(query: CallbackQuery, state: FSMContext, session, re
     try:
         receipt = await BallotBox(session, vault).correct(
             resident=resident, ballot_id=data["correcting"], draft=flow.open_draft(data, vault))
-        await session.commit()
     except BallotRefused as refusal:
-        await flow.refuse_ballot(query.message, state, session, refusal.reason)
+        await flow.refuse_ballot(query.message, state, refusal.reason)
         return
     await flow.forget_answers(state, data)
     await query.message.answer(views.corrected(receipt))
@@ -59,9 +58,9 @@ async def submit_correction(query: CallbackQuery, state: FSMContext, session, re
 def create_router() -> Router:
     router = Router(name="corrections")
     reviewing = StateFilter(Vote.reviewing)
-    router.callback_query.register(start_correction, BallotCb.filter(F.action == "correct"),
+    router.callback_query.register(start_correction, BallotCb.filter(F.action == BallotAction.CORRECT),
                                    flags={"resident": True})
     router.callback_query.register(flat_is_fixed, reviewing, EditCb.filter(F.field == "flat"), Correcting())
-    router.callback_query.register(submit_correction, reviewing, NavCb.filter(F.action == "confirm"),
+    router.callback_query.register(submit_correction, reviewing, NavCb.filter(F.action == Nav.CONFIRM),
                                    Correcting(), flags={"resident": True})
     return router

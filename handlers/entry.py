@@ -10,18 +10,16 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from handlers import flow, views
-from handlers.callbacks import NavCb
+from handlers.callbacks import Nav, NavCb
 from handlers.states import Vote
-from services.polls import PollBoard
 from verification.levels import Field
 from verification.refusal import Refusal
 from verification.validators import validate
 
 
-async def answer_given(message: Message, state: FSMContext, session, vault) -> None:
+async def answer_given(message: Message, state: FSMContext, poll, vault) -> None:
     data = await state.get_data()
     item = Field(data["field"])
-    poll = await PollBoard(session).get(data["poll_id"])
     if item in views.PERSONAL:
         # a phone left unlocked must not show a passport number
         try:
@@ -43,16 +41,15 @@ async def answer_given(message: Message, state: FSMContext, session, vault) -> N
         await flow.continue_or_review(message, state, poll, draft, data.get("address", ""))
 
 
-async def step_back(query: CallbackQuery, state: FSMContext, session, vault) -> None:
+async def step_back(query: CallbackQuery, state: FSMContext, poll, vault) -> None:
     data = await state.get_data()
-    poll = await PollBoard(session).get(data["poll_id"])
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
     draft = flow.open_draft(data, vault)
     if data.get("editing"):
         await flow.show_review(query.message, state, poll, draft, data.get("address", ""))
         return
-    previous = draft.previous(flow.levels_of(poll), Field(data["field"]))
+    previous = draft.previous(poll.levels, Field(data["field"]))
     if previous is None:
         await flow.ask_address(query.message, state, poll)
     else:
@@ -62,5 +59,5 @@ async def step_back(query: CallbackQuery, state: FSMContext, session, vault) -> 
 def create_router() -> Router:
     router = Router(name="entry")
     router.message.register(answer_given, StateFilter(Vote.entering), flow.TypedAnswer())
-    router.callback_query.register(step_back, StateFilter(Vote.entering), NavCb.filter(F.action == "back"))
+    router.callback_query.register(step_back, StateFilter(Vote.entering), NavCb.filter(F.action == Nav.BACK))
     return router

@@ -1,7 +1,8 @@
 """Moving between the dialogue's steps; shared by the handlers of each step.
 
 A handler reads the FSM data once and passes it (and the draft, once opened) along, so that one
-update opens the sealed draft at most once.
+update opens the sealed draft at most once. The dialogue's poll comes as the handler argument
+`poll` (`bot.middlewares.CurrentPoll`), read once per update.
 
 Handlers are registered with async filters only (`StateFilter(Vote.x)`, `TypedAnswer()`,
 `SomeCb.filter(...)`): aiogram runs a plain callable filter — a bare `State` or an `F` expression —
@@ -18,8 +19,10 @@ from aiogram.types import Message
 
 from handlers import views
 from handlers.states import Vote
+from services.ballots import BallotBox
 from services.drafts import Draft, DraftSeal
-from verification.levels import Field, Levels
+from services.polls import PollBoard
+from verification.levels import Field
 
 
 class TypedAnswer(Filter):
@@ -29,20 +32,38 @@ class TypedAnswer(Filter):
         return bool(message.text) and not message.text.startswith("/")
 
 
-def levels_of(poll) -> Levels:
-    return Levels(poll.identity_level, poll.apartment_level)
-
-
 def open_draft(data: dict[str, Any], vault) -> Draft:
     return DraftSeal(vault).open(data.get("draft"))
 
 
-async def load_draft(state: FSMContext, vault) -> Draft:
-    return open_draft(await state.get_data(), vault)
-
-
 async def save_draft(state: FSMContext, vault, draft: Draft) -> None:
     await state.update_data(draft=DraftSeal(vault).seal(draft))
+
+
+async def show_polls(message: Message, state: FSMContext, session, resident, vault, *,
+                     newcomer: bool = False) -> None:
+    """The votes open now; straight into the vote when there is only one.
+    `newcomer`: the resident was created by this very update, so has no ballot yet."""
+    open_now, upcoming = await PollBoard(session).menu()
+    if len(open_now) == 1:
+        await enter_poll(message, state, session, resident, vault, open_now[0], newcomer=newcomer)
+        return
+    await state.set_state(Vote.choosing_poll)
+    text, markup = views.polls_menu(open_now, upcoming)
+    await message.answer(text, reply_markup=markup)
+
+
+async def enter_poll(message: Message, state: FSMContext, session, resident, vault, poll, *,
+                     newcomer: bool = False) -> None:
+    """A vote the resident already voted in offers their ballots; otherwise its address prompt."""
+    receipts = [] if newcomer else await BallotBox(session, vault).receipts(resident, poll.id)
+    if receipts:
+        await state.update_data(poll_id=poll.id)
+        await state.set_state(Vote.choosing_poll)
+        text, markup = views.already_voted(poll, receipts)
+        await message.answer(text, reply_markup=markup)
+        return
+    await ask_address(message, state, poll)
 
 
 async def ask(message: Message, state: FSMContext, item: Field, *, editing: bool = False) -> None:
@@ -72,7 +93,7 @@ async def ask_address(message: Message, state: FSMContext, poll) -> None:
 
 async def continue_or_review(message: Message, state: FSMContext, poll, draft: Draft, address: str) -> None:
     """Asks the next unanswered field, or shows the review when everything is there."""
-    missing = draft.next_missing(levels_of(poll))
+    missing = draft.next_missing(poll.levels)
     if missing is not None:
         await ask(message, state, missing)
         return
@@ -82,7 +103,7 @@ async def continue_or_review(message: Message, state: FSMContext, poll, draft: D
 async def show_review(message: Message, state: FSMContext, poll, draft: Draft, address: str) -> None:
     await state.set_state(Vote.reviewing)
     correcting = bool((await state.get_data()).get("correcting"))
-    text, markup = views.review(draft, levels_of(poll), address, correcting=correcting)
+    text, markup = views.review(draft, poll.levels, address, correcting=correcting)
     await message.answer(text, reply_markup=markup)
 
 
@@ -92,9 +113,8 @@ async def show_vote(message: Message, state: FSMContext, poll) -> None:
     await message.answer(text, reply_markup=markup)
 
 
-async def refuse_ballot(query_message: Message, state: FSMContext, session, reason: str) -> None:
-    """A ballot the rules refused: nothing of it is kept, and the resident is told why."""
-    await session.rollback()
+async def refuse_ballot(query_message: Message, state: FSMContext, reason: str) -> None:
+    """A ballot the rules refused: nothing of it was kept, and the resident is told why."""
     await state.set_state(None)
     await query_message.answer(views.ballot_refused(reason))
 

@@ -1,4 +1,4 @@
-"""Choosing the vote, and what a resident who already voted in it can do."""
+"""Choosing the vote, and what a resident who already voted in it can do with their ballots."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -6,37 +6,12 @@ from datetime import datetime, timezone
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery
 
 from handlers import flow, views
-from handlers.callbacks import BallotCb, PollCb
+from handlers.callbacks import BallotAction, BallotCb, PollCb
 from handlers.states import Vote
-from services.ballots import BallotBox
 from services.polls import PollBoard, accepts_ballots
-
-
-async def show_polls(message: Message, state: FSMContext, session, resident, vault, *,
-                     newcomer: bool = False) -> None:
-    """`newcomer`: the resident was created by this very update, so has no ballot yet."""
-    open_now, upcoming = await PollBoard(session).menu()
-    if len(open_now) == 1:
-        await enter_poll(message, state, session, resident, vault, open_now[0], newcomer=newcomer)
-        return
-    await state.set_state(Vote.choosing_poll)
-    text, markup = views.polls_menu(open_now, upcoming)
-    await message.answer(text, reply_markup=markup)
-
-
-async def enter_poll(message: Message, state: FSMContext, session, resident, vault, poll, *,
-                     newcomer: bool = False) -> None:
-    receipts = [] if newcomer else await BallotBox(session, vault).receipts(resident, poll.id)
-    if receipts:
-        await state.update_data(poll_id=poll.id)
-        await state.set_state(Vote.choosing_poll)
-        text, markup = views.already_voted(poll, receipts)
-        await message.answer(text, reply_markup=markup)
-        return
-    await flow.ask_address(message, state, poll)
 
 
 async def poll_chosen(query: CallbackQuery, callback_data: PollCb, state: FSMContext, session,
@@ -50,18 +25,16 @@ async def poll_chosen(query: CallbackQuery, callback_data: PollCb, state: FSMCon
         await query.message.answer(views.poll_unavailable(poll) if poll else views.out_of_date())
         return
     await query.message.edit_reply_markup(reply_markup=None)
-    await enter_poll(query.message, state, session, resident, vault, poll)
+    await flow.enter_poll(query.message, state, session, resident, vault, poll)
 
 
-async def ballot_action(query: CallbackQuery, callback_data: BallotCb, state: FSMContext,
-                        session) -> None:
-    poll = await PollBoard(session).get((await state.get_data()).get("poll_id", 0))
+async def ballot_action(query: CallbackQuery, callback_data: BallotCb, state: FSMContext, poll) -> None:
     await query.answer()
     if poll is None or not accepts_ballots(poll, datetime.now(timezone.utc)):
         await query.message.answer(views.poll_unavailable(poll) if poll else views.out_of_date())
         return
     await query.message.edit_reply_markup(reply_markup=None)
-    if callback_data.action == "change":
+    if callback_data.action is BallotAction.CHANGE:
         await state.update_data(ballot_id=callback_data.ballot_id)
         await flow.show_vote(query.message, state, poll)
     else:
@@ -73,5 +46,5 @@ def create_router() -> Router:
     router = Router(name="polls")
     router.callback_query.register(poll_chosen, PollCb.filter(), flags={"resident": True})
     router.callback_query.register(ballot_action, StateFilter(Vote.choosing_poll),
-                                   BallotCb.filter(F.action.in_({"change", "another"})))
+                                   BallotCb.filter(F.action.in_({BallotAction.CHANGE, BallotAction.ANOTHER})))
     return router

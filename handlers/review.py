@@ -7,43 +7,39 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 
 from handlers import flow
-from handlers.callbacks import EditCb, NavCb
+from handlers.callbacks import EditCb, Nav, NavCb
 from handlers.states import Vote
-from services.polls import PollBoard
 from verification.levels import Field
 
 
-async def edit_field(query: CallbackQuery, callback_data: EditCb, state: FSMContext, session) -> None:
-    poll = await PollBoard(session).get((await state.get_data())["poll_id"])
+async def edit_field(query: CallbackQuery, callback_data: EditCb, state: FSMContext, poll) -> None:
     try:
         item = Field(callback_data.field)
     except ValueError:
         item = None
     await query.answer()
-    if item not in flow.levels_of(poll).fields:
+    if item not in poll.levels.fields:
         return
     await query.message.edit_reply_markup(reply_markup=None)
     await flow.ask(query.message, state, item, editing=True)
 
 
-async def confirmed(query: CallbackQuery, state: FSMContext, session) -> None:
-    poll = await PollBoard(session).get((await state.get_data())["poll_id"])
+async def confirmed(query: CallbackQuery, state: FSMContext, poll) -> None:
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
     await flow.show_vote(query.message, state, poll)
 
 
-async def back_to_last_field(query: CallbackQuery, state: FSMContext, session) -> None:
-    poll = await PollBoard(session).get((await state.get_data())["poll_id"])
+async def back_to_last_field(query: CallbackQuery, state: FSMContext, poll) -> None:
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
-    await flow.ask(query.message, state, flow.levels_of(poll).fields[-1])
+    await flow.ask(query.message, state, poll.levels.fields[-1])
 
 
 def create_router() -> Router:
     router = Router(name="review")
     reviewing = StateFilter(Vote.reviewing)
     router.callback_query.register(edit_field, reviewing, EditCb.filter())
-    router.callback_query.register(confirmed, reviewing, NavCb.filter(F.action == "confirm"))
-    router.callback_query.register(back_to_last_field, reviewing, NavCb.filter(F.action == "back"))
+    router.callback_query.register(confirmed, reviewing, NavCb.filter(F.action == Nav.CONFIRM))
+    router.callback_query.register(back_to_last_field, reviewing, NavCb.filter(F.action == Nav.BACK))
     return router

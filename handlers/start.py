@@ -1,19 +1,16 @@
 """Greeting, consent to personal-data processing, help and language."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from aiogram import F, Router
 from aiogram.filters import Command, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 
-from handlers import views
+from handlers import flow, views
 from handlers.callbacks import ConsentCb, LanguageCb
-from handlers.polls import show_polls
 from handlers.states import Vote
-from storage.repositories import ResidentRepository
+from services.residents import ResidentDesk
 
 
 async def start(message: Message, state: FSMContext, session, resident, vault) -> None:
@@ -23,7 +20,7 @@ async def start(message: Message, state: FSMContext, session, resident, vault) -
         text, markup = views.consent()
         await message.answer(text, reply_markup=markup)
         return
-    await show_polls(message, state, session, resident, vault)
+    await flow.show_polls(message, state, session, resident, vault)
 
 
 async def consent(query: CallbackQuery, callback_data: ConsentCb, state: FSMContext, session,
@@ -35,13 +32,10 @@ async def consent(query: CallbackQuery, callback_data: ConsentCb, state: FSMCont
         await query.message.answer(views.declined())
         return
     newcomer = resident is None
-    residents = ResidentRepository(session)
-    resident = await residents.get_or_create(query.from_user.id, i18n.current_locale)
-    await residents.record_consent(resident, datetime.now(timezone.utc))
-    await session.commit()
+    resident = await ResidentDesk(session).consent(query.from_user.id, i18n.current_locale)
     # from now on the language is read from the dialogue's data, not the database
     await state.update_data(language=resident.language)
-    await show_polls(query.message, state, session, resident, vault, newcomer=newcomer)
+    await flow.show_polls(query.message, state, session, resident, vault, newcomer=newcomer)
 
 
 async def help_command(message: Message) -> None:
@@ -55,9 +49,7 @@ async def language_command(message: Message) -> None:
 
 async def language_chosen(query: CallbackQuery, callback_data: LanguageCb, state: FSMContext,
                           session, resident, i18n: I18n) -> None:
-    if resident is not None:
-        await ResidentRepository(session).set_language(resident, callback_data.code)
-        await session.commit()
+    await ResidentDesk(session).choose_language(resident, callback_data.code)
     await state.update_data(language=callback_data.code)
     with i18n.use_locale(callback_data.code):
         await query.answer()

@@ -1,28 +1,20 @@
 """/status and /cancel: available at every step."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from handlers import views
-from handlers.callbacks import NavCb
+from handlers.callbacks import Nav, NavCb
 from services.ballots import BallotBox
-from services.polls import PollBoard
 
 
 async def status(message: Message, session, resident, vault) -> None:
-    receipts = await BallotBox(session, vault).receipts(resident) if resident else []
-    board, now = PollBoard(session), datetime.now(timezone.utc)
-    correctable = set()
-    for receipt in receipts:
-        poll = await board.get(receipt.poll_id)
-        if receipt.status != "counted" and poll is not None and poll.accepts_ballots_at(now):
-            correctable.add(receipt.ballot_id)
-    text, markup = views.status(receipts, correctable)
+    box = BallotBox(session, vault)
+    receipts = await box.receipts(resident) if resident else []
+    text, markup = views.status(receipts, await box.correctable(receipts))
     await message.answer(text, reply_markup=markup)
 
 
@@ -43,5 +35,5 @@ def create_router() -> Router:
     router = Router(name="status")
     router.message.register(status, Command("status"), flags={"resident": True})
     router.message.register(cancel, Command("cancel"))
-    router.callback_query.register(cancel_button, NavCb.filter(F.action == "cancel"))
+    router.callback_query.register(cancel_button, NavCb.filter(F.action == Nav.CANCEL))
     return router

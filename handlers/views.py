@@ -3,20 +3,22 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from html import escape
-from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from handlers.callbacks import BallotCb, ChoiceCb, ConsentCb, EditCb, HouseCb, LanguageCb, NavCb, PageCb, PollCb
+from handlers.callbacks import (
+    BallotAction, BallotCb, ChoiceCb, ConsentCb, EditCb, HouseCb, LanguageCb, Nav, NavCb, PageCb, PollCb,
+)
 from services.address_book import SearchOutcome
 from services.ballots import Receipt
 from services.drafts import Draft
+from storage.models import Choice
+from verification.calendar import MOSCOW
 from verification.levels import Field, Levels
 from verification.masks import mask
 from verification.refusal import N_, Refusal
 
-MOSCOW = ZoneInfo("Europe/Moscow")
 PAGE_SIZE = 5
 PERSONAL = {Field.FULL_NAME, Field.BIRTH_DATE, Field.PASSPORT, Field.SNILS, Field.FLS,
             Field.PROPERTY_DOCUMENT}
@@ -43,7 +45,7 @@ def label(item: Field) -> str:
 
 
 def choice_text(choice: str) -> str:
-    return _("YES") if choice == "yes" else _("NO")
+    return _("YES") if choice == Choice.YES else _("NO")
 
 
 def status_text(status: str) -> str:
@@ -56,7 +58,7 @@ def status_text(status: str) -> str:
 
 # Keyboards are built as plain markups: aiogram's InlineKeyboardBuilder deep-copies every button
 # already added on each new one, which made the review screen alone cost about a millisecond.
-BACK, CANCEL = NavCb(action="back").pack(), NavCb(action="cancel").pack()
+BACK, CANCEL = NavCb(action=Nav.BACK).pack(), NavCb(action=Nav.CANCEL).pack()
 
 
 def _button(text: str, data: str) -> InlineKeyboardButton:
@@ -65,19 +67,6 @@ def _button(text: str, data: str) -> InlineKeyboardButton:
 
 def _keyboard(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=list(rows))
-
-
-def _in_rows(buttons: list[InlineKeyboardButton], *sizes: int) -> InlineKeyboardMarkup:
-    """Rows of the given sizes, the last size repeating (as InlineKeyboardBuilder.adjust lays out)."""
-    rows, at, size = [], 0, sizes[0]
-    for index in range(len(buttons)):
-        if index - at >= size:
-            rows.append(buttons[at:index])
-            at = index
-            size = sizes[min(len(rows), len(sizes) - 1)]
-    if at < len(buttons):
-        rows.append(buttons[at:])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def _nav(*, back: bool = True) -> list[InlineKeyboardButton]:
@@ -153,8 +142,8 @@ def already_voted(poll, receipts: list[Receipt]) -> Screen:
     for receipt in receipts:
         lines.append(receipt_line(receipt))
         rows.append([_button(_("Change my choice: flat {flat}").format(flat=receipt.flat),
-                             BallotCb(action="change", ballot_id=receipt.ballot_id).pack())])
-    rows.append([_button(_("Vote for another flat"), BallotCb(action="another").pack())])
+                             BallotCb(action=BallotAction.CHANGE, ballot_id=receipt.ballot_id).pack())])
+    rows.append([_button(_("Vote for another flat"), BallotCb(action=BallotAction.ANOTHER).pack())])
     return "\n\n".join(lines), _keyboard(*rows)
 
 
@@ -182,7 +171,7 @@ def search_results(outcome: SearchOutcome, page: int) -> Screen:
         paging.append(_button(_("More →"), PageCb(page=page + 1).pack()))
     if paging:
         rows.append(paging)
-    rows.append([_button(_("None of these — search again"), NavCb(action="search").pack())])
+    rows.append([_button(_("None of these — search again"), NavCb(action=Nav.SEARCH).pack())])
     rows.append(_nav(back=False))
     markup = _keyboard(*rows)
     text = _("Choose your house:")
@@ -229,17 +218,17 @@ def review(draft: Draft, levels: Levels, address: str, *, correcting: bool = Fal
             edits.append(_button(edit.format(field=name), EditCb(field=item.value).pack()))
     confirm = _("✅ All correct, check again") if correcting else _("✅ All correct")
     rows = [edits[i:i + 2] for i in range(0, len(edits), 2)]
-    return "\n".join(lines), _keyboard(*rows, [_button(confirm, NavCb(action="confirm").pack())], _nav())
+    return "\n".join(lines), _keyboard(*rows, [_button(confirm, NavCb(action=Nav.CONFIRM).pack())], _nav())
 
 
 def vote_question(poll) -> Screen:
-    choices = [_button(_("👍 YES"), ChoiceCb(choice="yes").pack()),
-               _button(_("👎 NO"), ChoiceCb(choice="no").pack())]
+    choices = [_button(_("👍 YES"), ChoiceCb(choice=Choice.YES).pack()),
+               _button(_("👎 NO"), ChoiceCb(choice=Choice.NO).pack())]
     return f"<b>{escape(poll.question)}</b>", _keyboard(choices, _nav())
 
 
 def confirm(choice: str, poll) -> Screen:
-    sure = _button(_("Yes, vote {choice}").format(choice=choice_text(choice)), NavCb(action="cast").pack())
+    sure = _button(_("Yes, vote {choice}").format(choice=choice_text(choice)), NavCb(action=Nav.CAST).pack())
     markup = _keyboard([sure], _nav())
     text = _("You vote <b>{choice}</b>. Are you sure? You can change it until the vote closes ({closes}).")
     return text.format(choice=choice_text(choice), closes=when(poll.closes_at)), markup
@@ -286,7 +275,7 @@ def status(receipts: list[Receipt], correctable: set[int] = frozenset()) -> Scre
     if not receipts:
         return _("You have no ballots yet. Send /start to vote."), None
     rows = [[_button(_("✏ Correct my data: flat {flat}").format(flat=r.flat),
-                     BallotCb(action="correct", ballot_id=r.ballot_id).pack())]
+                     BallotCb(action=BallotAction.CORRECT, ballot_id=r.ballot_id).pack())]
             for r in receipts if r.ballot_id in correctable]
     text = "\n\n".join([_("<b>Your ballots</b>")] + [receipt_line(r) for r in receipts])
     return text, _keyboard(*rows) if rows else None

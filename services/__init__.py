@@ -1,1 +1,4 @@
-"""Application services: what a handler asks for, between the dialogue, the core and storage."""
+"""Application services: what handlers, workers and pages ask for, between them, the core and storage.
+
+A service call that writes is one unit of work and commits before it returns; handlers never commit.
+"""

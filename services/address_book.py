@@ -41,6 +41,10 @@ class AddressBook:
                     self._indexes[poll_id] = await asyncio.to_thread(AddressIndex.build, entries)
         return self._indexes[poll_id]
 
+    async def house(self, session, poll_id: int, house_id: int) -> HouseEntry | None:
+        """One of the poll's houses, as the resident chose it from the search; None if not the poll's."""
+        return (await self.index(session, poll_id)).house(house_id)
+
     async def search(self, session, poll_id: int, query: str, limit: int = 25) -> SearchOutcome:
         poll_index = await self.index(session, poll_id)
         matches = poll_index.search(query, limit=limit)

@@ -1,20 +1,25 @@
-"""Casting and changing ballots: the one place the dialogue's answers become a stored ballot."""
+"""Casting and changing ballots: the one place the dialogue's answers become a stored ballot.
+
+Each call that writes is one unit of work and commits before it returns, so a receipt the bot
+shows is already stored; a refused ballot leaves nothing (its SAVEPOINT is rolled back), except
+the review flag a duplicate identity raises, which is committed on its own.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from storage.models import Ballot, Poll, Resident
+from storage.models import Ballot, BallotStatus, Poll, Resident
 from storage.pii import PiiVault
 from storage.errors import BallotNotFound, DuplicateBallot, DuplicatePerson, HouseNotInPoll, PollNotOpen
 from storage.repositories import BallotRepository, HouseRepository
 from verification.calendar import add_working_days
-from verification.levels import Field
+from verification.levels import IDENTIFIERS, Field
 from verification.validators.names import normalise_name_key
 
 from services.drafts import Draft
+from services.polls import PollBoard
 
-IDENTIFIERS = (Field.PASSPORT, Field.SNILS, Field.FLS, Field.PROPERTY_DOCUMENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,7 @@ class BallotBox:
                 choice=choice, person_hmac=person, identifiers=identifiers,
                 sealed=self._vault.seal(dict(draft.values)), at=now,
             )
+            await self._session.commit()
         except PollNotOpen:
             raise BallotRefused("poll.closed") from None
         except HouseNotInPoll:
@@ -83,6 +89,7 @@ class BallotBox:
         now = now or datetime.now(timezone.utc)
         try:
             ballot = await self._ballots.change_choice(ballot_id, choice, now, resident_id=resident.id)
+            await self._session.commit()
         except BallotNotFound:
             raise BallotRefused("ballot.not_found") from None
         except PollNotOpen:
@@ -111,6 +118,7 @@ class BallotBox:
             ballot = await self._ballots.correct_personal_data(
                 ballot_id, person_hmac=person, identifiers=identifiers,
                 sealed=self._vault.seal(dict(draft.values)), at=now, resident_id=resident.id)
+            await self._session.commit()
         except BallotNotFound:
             raise BallotRefused("ballot.not_found") from None
         except PollNotOpen:
@@ -133,6 +141,18 @@ class BallotBox:
     async def receipts(self, resident: Resident, poll_id: int | None = None) -> list[Receipt]:
         ballots = await self._ballots.for_resident(resident.id, poll_id)
         return [self._receipt(b, b.poll, b.house.address) for b in ballots]
+
+    async def correctable(self, receipts: list[Receipt], now: datetime | None = None) -> set[int]:
+        """The ballots whose data the resident may still correct: not counted, poll still open."""
+        now, board = now or datetime.now(timezone.utc), PollBoard(self._session)
+        found = set()
+        for receipt in receipts:
+            if receipt.status == BallotStatus.COUNTED:
+                continue
+            poll = await board.get(receipt.poll_id)
+            if poll is not None and poll.accepts_ballots_at(now):
+                found.add(receipt.ballot_id)
+        return found
 
     @staticmethod
     def _receipt(ballot: Ballot, poll: Poll, address: str) -> Receipt:

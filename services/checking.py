@@ -23,7 +23,7 @@ from storage.repositories.checks import BallotUnderCheck, CheckResult
 from verification.asking import Registries, collect_answers
 from verification.claim import BallotClaim
 from verification.decision import Verdict, VerdictOutcome, decide
-from verification.levels import Field, Levels
+from verification.levels import IDENTIFIERS, Field, Levels
 from verification.registries import Outcome, RegistryAnswer
 
 log = logging.getLogger(__name__)
@@ -171,14 +171,13 @@ def claim_of(ballot: BallotUnderCheck, data: Mapping[str, Any]) -> BallotClaim:
 
 
 _FULL_NAME, _BIRTH_DATE = Field.FULL_NAME.value, Field.BIRTH_DATE.value
-_IDENTIFIERS = (Field.PASSPORT, Field.SNILS, Field.FLS, Field.PROPERTY_DOCUMENT)
 
 
 @lru_cache(maxsize=16)
 def _identifiers_asked(levels: Levels) -> tuple[tuple[str, bool], ...]:
     """Each identifier's key in the sealed data (also the claim's field), and whether asked."""
     wanted = _asked(levels)
-    return tuple((item.value, item in wanted) for item in _IDENTIFIERS)
+    return tuple((item.value, item in wanted) for item in IDENTIFIERS)
 
 
 def _answers_to_keep(answers: Mapping[str, RegistryAnswer]) -> dict[str, Any]:

@@ -41,6 +41,13 @@ class Draft:
         index = order.index(current) if current in order else len(order)
         return order[index - 1] if index > 0 else None
 
+    def move_to(self, house_id: int, previous_house_id: int | None) -> bool:
+        """A flat number belongs to its house: choosing another house forgets it. True if it changed."""
+        if previous_house_id == house_id:
+            return False
+        self.values.pop(Field.FLAT.value, None)
+        return True
+
     @property
     def birth_date(self) -> date | None:
         text = self.values.get(Field.BIRTH_DATE.value)

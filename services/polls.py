@@ -44,7 +44,7 @@ class PollSnapshot:
 
     @property
     def levels(self) -> Levels:
-        return Levels(self.identity_level, self.apartment_level)
+        return Poll.levels_of(self.identity_level, self.apartment_level)
 
     def accepts_ballots_at(self, moment: datetime) -> bool:
         return self.state == PollState.OPEN and self.opens_at <= moment < self.closes_at

@@ -39,6 +39,20 @@ async def import_houses(session: AsyncSession, path: str | Path) -> ImportReport
     return ImportReport(created=counts.created, updated=counts.updated, errors=errors)
 
 
+async def migrated_with_houses(url: str, path: str | Path) -> ImportReport:
+    """A new database at `url`, migrated to the newest revision, with the houses of `path`."""
+    from storage.database import create_engine, create_session_factory
+    from storage.migrate import upgrade
+
+    await upgrade(url)
+    engine = create_engine(url)
+    try:
+        async with create_session_factory(engine).begin() as session:
+            return await import_houses(session, path)
+    finally:
+        await engine.dispose()
+
+
 def read_houses(path: str | Path) -> tuple[list[HouseRow], list[LineError]]:
     """The good rows of a houses CSV and the line errors of the bad ones."""
     rows: list[HouseRow] = []

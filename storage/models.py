@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import Json, UtcDateTime, utcnow
-from verification.levels import Levels
+from verification.levels import IDENTIFIERS, Levels
 
 # Named constraints: Alembic's batch mode on SQLite and later migrations need stable names.
 NAMING_CONVENTION = {
@@ -75,7 +75,7 @@ class Registry(StrEnum):
 
 
 #: The identifiers a ballot's personal data may hold HMACs of (keys of `cast(identifiers=...)`).
-IDENTIFIER_KINDS = ("passport", "snils", "fls", "property_document")
+IDENTIFIER_KINDS = tuple(item.value for item in IDENTIFIERS)
 
 
 def _one_of(column: str, values: type[StrEnum]) -> str:
@@ -217,7 +217,7 @@ class Ballot(Base):
     choice: Mapped[str] = mapped_column(String(3))
     receipt_code: Mapped[str] = mapped_column(String(10), unique=True)
     status: Mapped[str] = mapped_column(String(8), default=BallotStatus.PENDING)
-    #: Refusal codes explaining a rejection (or a pending check), e.g. ["passport_invalid"].
+    #: Reason codes (`verification.decision.REASONS`) explaining a rejection, e.g. ["passport.invalid"].
     reasons: Mapped[list[str]] = mapped_column(Json, default=list)
     channel: Mapped[str] = mapped_column(String(16), default="telegram")
     person_hmac: Mapped[str] = mapped_column(String(64))

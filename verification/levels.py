@@ -22,6 +22,9 @@ class Field(str, Enum):
     PROPERTY_DOCUMENT = "property_document"
 
 
+#: What identifies a person or a flat in a registry: kept only as keyed digests, for matching.
+IDENTIFIERS = (Field.PASSPORT, Field.SNILS, Field.FLS, Field.PROPERTY_DOCUMENT)
+
 _IDENTITY_FIELDS = {1: (Field.FULL_NAME, Field.BIRTH_DATE), 2: (Field.PASSPORT,), 3: (Field.SNILS,)}
 _APARTMENT_FIELDS = {1: (Field.FLS,), 2: (Field.PROPERTY_DOCUMENT,)}
 _TEXT = re.compile(r"^\s*identity\s*[=:]\s*([1-3])\s*,\s*apartment\s*[=:]\s*([0-2])\s*$", re.I)

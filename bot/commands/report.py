@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime, timedelta
 
-from bot.commands.runtime import database
+from bot.commands.runtime import cut, database, table
 from bot.settings import load_settings
 from storage.repositories.checks import RegistryCheckRepository, WaitingBallot
 from storage.types import utcnow
@@ -44,10 +44,6 @@ def overdue_ballots(waiting: list[WaitingBallot], now: datetime) -> list[tuple[W
             if add_working_days(ballot.cast_at, ballot.verdict_days) < now]
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 async def run_overdue(args: argparse.Namespace) -> int:
     settings = load_settings()
     now = utcnow()
@@ -60,11 +56,9 @@ async def run_overdue(args: argparse.Namespace) -> int:
         print("no ballot is past its verdict deadline")
         return 0
     header = ["RECEIPT", "POLL", "HOUSE", "WORKING DAYS", "WAITING FOR"]
-    rows = [[b.receipt, f"#{b.poll_id} {_cut(b.poll_title, TITLE_SHOWN)}", _cut(b.house, ADDRESS_SHOWN),
+    rows = [[b.receipt, f"#{b.poll_id} {cut(b.poll_title, TITLE_SHOWN)}", cut(b.house, ADDRESS_SHOWN),
              f"{age} (due in {b.verdict_days})", ", ".join(b.waiting_for) or "a worker"]
             for b, age in late]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    print(table(header, rows))
     print(f"{len(late)} ballot(s) past the deadline")
     return 1

@@ -18,7 +18,6 @@ from storage.migrate import upgrade
 from storage.pii import PiiVault
 from storage.repositories import HouseRepository, PollRepository
 from bot.demo.residents import load_demo_registries, residents_for_page
-from verification.levels import Levels
 
 DEMO_REGISTRIES_DIR = VAR_DIR / "demo-registries"
 DEMO_POLL_TITLE = "Программа реновации жилищного фонда"
@@ -70,7 +69,7 @@ async def prepare_world(settings: Settings, *, now: datetime | None = None,
         summary = await load_demo_registries(sessions, vault, HOUSES_CSV, registries_dir)
         async with sessions() as session:
             poll = await PollRepository(session).get(world.poll_id)
-            levels = str(Levels(poll.identity_level, poll.apartment_level))
+            levels = str(poll.levels)
         return replace(world, residents=residents_for_page(summary, levels))
     finally:
         await engine.dispose()

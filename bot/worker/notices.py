@@ -29,7 +29,8 @@ from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import pick_language, translator
-from bot.worker.loops import first_line, wait_or_stop
+from bot.logs import first_line
+from bot.worker.loops import wait_or_stop
 from services.checking import RetryDelays
 from storage.repositories.checks import VERDICT_NOTICE
 from storage.repositories.outbox import MAX_ATTEMPTS, OutboxRepository, OutgoingNotice

@@ -25,7 +25,8 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.worker.loops import first_line, wait_or_stop
+from bot.logs import first_line
+from bot.worker.loops import wait_or_stop
 from services.checking import BatchRegistries, Checker, Prepared, RetryDelays
 from storage.models import BallotStatus
 from storage.pii import PiiVault

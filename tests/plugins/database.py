@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.demo import HOUSES_CSV
+from bot.demo import HOUSES_CSV  # noqa: F401  (the storage tests import it from here)
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import House, Poll, Resident

@@ -5,7 +5,7 @@ import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,8 +17,7 @@ from sandbox.client import SandboxClient
 from sandbox.runner import SandboxServer
 from bot.settings import load_settings
 from storage.database import create_engine, create_session_factory
-from storage.house_import import import_houses
-from storage.migrate import upgrade
+from storage.house_import import migrated_with_houses
 from storage.repositories import PollRepository
 from tests.plugins.sandbox import SANDBOX_TOKEN, bot_polling
 from verification.levels import Levels
@@ -67,15 +66,7 @@ def houses_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     path = tmp_path_factory.mktemp("template") / "vote.sqlite3"
 
-    async def build() -> None:
-        url = f"sqlite+aiosqlite:///{path}"
-        await upgrade(url)
-        engine = create_engine(url)
-        async with create_session_factory(engine).begin() as session:
-            await import_houses(session, HOUSES_CSV)
-        await engine.dispose()
-
-    asyncio.run(build())
+    asyncio.run(migrated_with_houses(f"sqlite+aiosqlite:///{path}", HOUSES_CSV))
     return path
 
 

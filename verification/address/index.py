@@ -63,7 +63,7 @@ class AddressIndex:
     def __init__(self, streets: list[Street], houses: list[_House]) -> None:
         self._streets = streets
         self._houses = houses
-        self._ids = {house.entry.house_id for house in houses}
+        self._entries = {house.entry.house_id: house.entry for house in houses}
         streets_of: dict[str, list[int]] = {}
         for number, street in enumerate(streets):
             for token in set(street.tokens) | {joined for joined, _, _ in street.compounds}:
@@ -101,7 +101,11 @@ class AddressIndex:
         return len(self._houses)
 
     def __contains__(self, house_id: object) -> bool:
-        return house_id in self._ids
+        return house_id in self._entries
+
+    def house(self, house_id: int) -> HouseEntry | None:
+        """The house with this id, if it is one of the index's."""
+        return self._entries.get(house_id)
 
     def search(self, query: str, limit: int = 5) -> list[AddressMatch]:
         """The best `limit` houses for what a resident typed, best first; [] if none is plausible.
