@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 COMMANDS = (
     ("start", N_("Vote")),
     ("status", N_("My ballots and their status")),
+    ("results", N_("Results for my house")),
     ("language", N_("Language")),
     ("help", N_("How to vote")),
     ("cancel", N_("Stop the current step")),

@@ -8,7 +8,9 @@ from aiogram import Router
 
 def routers() -> list[Router]:
     """Every router in the order they must be tried; the fallback goes last."""
-    from handlers import address, chats, corrections, entry, fallback, polls, review, start, status, vote
+    from handlers import (
+        address, chats, corrections, entry, fallback, polls, results, review, start, status, vote,
+    )
 
-    modules = (chats, start, status, corrections, polls, address, entry, review, vote, fallback)
+    modules = (chats, start, status, results, corrections, polls, address, entry, review, vote, fallback)
     return [module.create_router() for module in modules]

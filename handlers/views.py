@@ -114,7 +114,8 @@ def help_text() -> str:
         "2. Enter your data: one answer per message; I check each one at once.\n"
         "3. Check everything, vote YES or NO and keep your receipt.\n"
         "4. I will tell you when the registries have confirmed your vote.\n\n"
-        "/status — your ballots and their status\n/language — change the language\n"
+        "/status — your ballots and their status\n/results — the results for your house\n"
+        "/language — change the language\n"
         "/cancel — stop the current step (your answers are kept)\n/help — this help"
     )
 

@@ -28,6 +28,7 @@ class Receipt:
 
     ballot_id: int
     poll_id: int
+    house_id: int
     code: str
     address: str
     flat: str
@@ -158,8 +159,8 @@ class BallotBox:
     def _receipt(ballot: Ballot, poll: Poll, address: str) -> Receipt:
         cast_at = ballot.created_at  # UtcDateTime: aware UTC on every backend
         return Receipt(
-            ballot_id=ballot.id, poll_id=poll.id, code=ballot.receipt_code, address=address,
-            flat=ballot.flat.number, choice=ballot.choice, status=ballot.status,
+            ballot_id=ballot.id, poll_id=poll.id, house_id=ballot.house_id, code=ballot.receipt_code,
+            address=address, flat=ballot.flat.number, choice=ballot.choice, status=ballot.status,
             reasons=tuple(ballot.reasons or ()), cast_at=cast_at,
             expected_by=add_working_days(cast_at, poll.verdict_days),
         )

@@ -135,6 +135,11 @@ class Poll(Base):
     verdict_days: Mapped[int] = mapped_column(SmallInteger, default=4)
     state: Mapped[str] = mapped_column(String(8), default=PollState.DRAFT, index=True)
     all_houses: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: the counting rules' canonical JSON and its SHA-256, frozen when the poll opens
+    counting_rules: Mapped[dict | None] = mapped_column(Json)
+    rules_digest: Mapped[str | None] = mapped_column(String(64))
+    #: whether residents see their house's turnout before the results are published
+    live_turnout: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     @property

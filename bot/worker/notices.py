@@ -2,7 +2,8 @@
 
 "✅ Your vote for <house> was counted" or "❌ … was not counted", with each reason in plain
 words, what to do next and how to appeal (the verdicts catalogue), rendered when sent so that
-a resident who switched language reads it in the new one.
+a resident who switched language reads it in the new one. Once a poll's results are published,
+each voter's house's result the same way, with a pointer to /results (sent after verdicts).
 
 Sending keeps to a global rate (25 messages a second by default: Telegram allows about 30), and
 Telegram's flood wait (429 retry_after) pauses the whole sender, not one message. A chat that
@@ -28,12 +29,14 @@ from aiogram.exceptions import (
 from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import pick_language, translator
+from bot.i18n import DEFAULT_LANGUAGE, pick_language, translator
 from bot.logs import first_line
 from bot.worker.loops import wait_or_stop
+from counting.houses import Why
 from services.checking import RetryDelays
+from services.result_words import UNDECIDED, decision_text, number
 from storage.repositories.checks import VERDICT_NOTICE
-from storage.repositories.outbox import MAX_ATTEMPTS, OutboxRepository, OutgoingNotice
+from storage.repositories.outbox import MAX_ATTEMPTS, RESULTS_NOTICE, OutboxRepository, OutgoingNotice
 from storage.types import utcnow
 from verification.decision import Verdict, VerdictOutcome, reason
 from verification.refusal import N_
@@ -43,6 +46,11 @@ log = logging.getLogger(__name__)
 COUNTED = N_("✅ Your vote for {house} was counted.\nReceipt: {receipt}")
 REJECTED = N_("❌ Your vote for {house} was not counted.\nReceipt: {receipt}")
 WHY = N_("Why, and what to do next:")
+PUBLISHED = N_("📊 The results of the vote «{poll}» are published.\nYour house {house}: {decision}.")
+FOR_SHARE = N_("For, with the share of the flats that did not vote: {for_pct} % — more than "
+               "{threshold} of all flats was needed.")
+BY_MEETING = N_("The general meeting of the owners decided it.")
+SEE_RESULTS = N_("The numbers, the formula and the chart: /results")
 SEND_TIMEOUT = 15  # seconds for one sendMessage
 
 
@@ -50,8 +58,11 @@ class UnknownNotice(ValueError):
     """A payload this sender cannot render; it stays in the outbox with the error."""
 
 
-def render_notice(kind: str, payload: Mapping[str, Any], gettext: Callable[[str], str]) -> str:
-    """The HTML text of a notice in the language of `gettext`."""
+def render_notice(kind: str, payload: Mapping[str, Any], gettext: Callable[[str], str],
+                  language: str = DEFAULT_LANGUAGE) -> str:
+    """The HTML text of a notice in the language of `gettext` (numbers written as in `language`)."""
+    if kind == RESULTS_NOTICE:
+        return _results(payload, gettext, language)
     if kind != VERDICT_NOTICE:
         raise UnknownNotice(f"no text for notices of kind {kind!r}")
     try:
@@ -66,6 +77,26 @@ def render_notice(kind: str, payload: Mapping[str, Any], gettext: Callable[[str]
     explained = Verdict(VerdictOutcome.REJECTED, reasons).explain(gettext)
     return "\n\n".join([gettext(REJECTED).format(house=house, receipt=receipt),
                         gettext(WHY), html.escape(explained)])
+
+
+def _results(payload: Mapping[str, Any], gettext: Callable[[str], str], language: str) -> str:
+    try:
+        house = f"<b>{html.escape(str(payload['house']))}</b>"
+        poll = html.escape(str(payload["poll"]))
+        decision = gettext(decision_text(payload["decision"]))
+        why = Why(payload["why"])
+        for_pct, threshold = payload.get("for_pct"), html.escape(str(payload.get("threshold", "")))
+    except (KeyError, ValueError) as error:
+        raise UnknownNotice(f"a results notice without a valid {error}") from None
+    lines = [gettext(PUBLISHED).format(poll=poll, house=house, decision=decision)]
+    if why is Why.PROTOCOL:
+        lines.append(gettext(BY_MEETING))
+    elif why in UNDECIDED:
+        lines.append(gettext(UNDECIDED[why]))
+    elif for_pct is not None:
+        lines.append(gettext(FOR_SHARE).format(for_pct=number(for_pct, language), threshold=threshold))
+    lines.append(gettext(SEE_RESULTS))
+    return "\n".join(lines)
 
 
 class NoticeSender:
@@ -105,7 +136,8 @@ class NoticeSender:
 
     async def _deliver(self, notice: OutgoingNotice) -> None:
         try:
-            text = render_notice(notice.kind, notice.payload, translator(pick_language(notice.language)))
+            language = pick_language(notice.language)
+            text = render_notice(notice.kind, notice.payload, translator(language), language)
         except UnknownNotice as error:
             log.error("notice %d cannot be rendered: %s", notice.id, error)
             await self._postpone(notice, str(error))

@@ -12,6 +12,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from storage.database import create_engine
+import storage.publications  # noqa: F401  (its tables join Base.metadata)
 from storage.models import Base
 
 config = context.config

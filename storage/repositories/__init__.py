@@ -8,6 +8,7 @@ from storage.repositories.flats import FlatRepository, canonical_flat_number
 from storage.repositories.houses import HouseRepository, HouseRow, ImportCounts
 from storage.repositories.polls import PollRepository
 from storage.repositories.residents import ResidentRepository
+from storage.repositories.results import ResultsRepository
 
 __all__ = [
     "BallotRepository",
@@ -17,5 +18,6 @@ __all__ = [
     "ImportCounts",
     "PollRepository",
     "ResidentRepository",
+    "ResultsRepository",
     "canonical_flat_number",
 ]

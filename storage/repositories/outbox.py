@@ -6,15 +6,19 @@ after Telegram accepted it. What remains at-least-once: a sender killed between 
 acceptance and that commit sends the notice again once the lease runs out. Notices to a chat
 whose resident is marked unreachable (the bot was blocked) are held, not retried, until the
 resident writes to the bot again.
+
+Verdict notices (one resident, one ballot) go before the results notices a publication queues
+for every voter at once: due notices are claimed by kind first (results last), then oldest
+first, so a verdict decided while thousands of results notices wait is sent within seconds.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, select, update
+from sqlalchemy import and_, case, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import BallotEvent, EventKind, OutboxMessage, Resident
@@ -24,6 +28,9 @@ from storage.repositories.residents import ResidentRepository
 #: A notice failing this many times stays unsent with its last error, for an operator to see.
 MAX_ATTEMPTS = 10
 ERROR_MAX = 500
+#: A poll's results published: one notice per voter and house they voted in.
+RESULTS_NOTICE = "results"
+_CHUNK = 5_000  # rows a statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +56,12 @@ def _blocked_chat() -> Any:
                           Resident.unreachable_at.is_not(None))
 
 
+def _sending_order() -> tuple[Any, ...]:
+    """Results notices (a publication's bulk) after every other kind, then oldest first."""
+    return (case((OutboxMessage.kind == RESULTS_NOTICE, 1), else_=0), OutboxMessage.next_attempt_at,
+            OutboxMessage.id)
+
+
 class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -63,14 +76,41 @@ class OutboxRepository:
             statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))
         return result.rowcount > 0
 
+    async def queue_many(self, kind: str, notices: Sequence[tuple[int, Mapping[str, Any], str]], *,
+                         at: datetime) -> int:
+        """Queues (chat_id, payload, dedupe_key) notices of one kind in bulk, each key once;
+        returns how many were offered. The caller commits."""
+        rows = [{"chat_id": chat_id, "kind": kind, "payload": dict(payload), "dedupe_key": key,
+                 "created_at": at, "next_attempt_at": at, "attempts": 0} for chat_id, payload, key in notices]
+        statement = conflict_insert(self.session, OutboxMessage.__table__).on_conflict_do_nothing(
+            index_elements=["dedupe_key"])
+        for start in range(0, len(rows), _CHUNK):
+            await self.session.execute(statement, rows[start:start + _CHUNK])
+        return len(rows)
+
+    async def drop_unsent(self, dedupe_prefix: str) -> int:
+        """Removes unsent notices whose dedupe key starts with `dedupe_prefix` (news overtook
+        them); returns how many. The caller commits."""
+        result = await self.session.execute(
+            delete(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.dedupe_key.like(f"{dedupe_prefix}%"))
+            .execution_options(synchronize_session=False))
+        return result.rowcount
+
+    async def count_queued(self, dedupe_prefix: str) -> int:
+        """Notices, sent or not, whose dedupe key starts with `dedupe_prefix`."""
+        return await self.session.scalar(
+            select(func.count()).select_from(OutboxMessage)
+            .where(OutboxMessage.dedupe_key.like(f"{dedupe_prefix}%")))
+
     async def claim(self, *, now: datetime, lease_until: datetime, limit: int,
                     max_attempts: int = MAX_ATTEMPTS) -> list[OutgoingNotice]:
-        """Leases up to `limit` due notices until `lease_until`, oldest first; the caller
-        commits at once."""
+        """Leases up to `limit` due notices until `lease_until`, results notices last, else
+        oldest first; the caller commits at once."""
         due = (select(OutboxMessage.id)
                .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now,
                       OutboxMessage.attempts < max_attempts, ~_blocked_chat())
-               .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+               .order_by(*_sending_order())
                .limit(limit)
                .with_for_update(skip_locked=True, of=OutboxMessage))
         ids = list(await self.session.scalars(due))
@@ -85,7 +125,7 @@ class OutboxRepository:
                    OutboxMessage.payload, OutboxMessage.attempts, Resident.language)
             .outerjoin(Resident, Resident.telegram_id == OutboxMessage.chat_id)
             .where(OutboxMessage.id.in_(ids))
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .order_by(*_sending_order())
         )
         return [OutgoingNotice(row.id, row.chat_id, row.kind, row.payload, row.attempts, row.language)
                 for row in await self.session.execute(statement)]

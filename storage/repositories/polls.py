@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import PollNotFound, PollStateError
+from counting.rules import CountingRules
 from storage.models import House, Poll, PollHouse, PollState
 from storage.types import utcnow
 from verification.levels import Levels
@@ -91,9 +92,27 @@ class PollRepository:
             raise PollStateError(f"poll {poll_id} is closed; a closed poll is not reopened")
         if poll.closes_at <= (now or utcnow()):
             raise PollStateError(f"poll {poll_id} closed on {poll.closes_at:%Y-%m-%d %H:%M} UTC")
+        if poll.rules_digest is None:  # the counting rules are frozen as the poll opens
+            rules = CountingRules.from_canonical(poll.counting_rules or {})
+            poll.counting_rules, poll.rules_digest = rules.canonical(), rules.digest()
         poll.state = PollState.OPEN
         await self.session.flush()
         return poll
+
+    async def set_counting_rules(self, poll_id: int, rules: CountingRules) -> Poll:
+        """The rules a draft poll will be counted by. Raises PollStateError once they are frozen
+        (the poll opened): changing them afterwards would change the result. The caller commits."""
+        poll = await self._require(poll_id)
+        if poll.rules_digest is not None or poll.state != PollState.DRAFT:
+            raise PollStateError(f"poll {poll_id}'s counting rules are frozen since it opened")
+        poll.counting_rules = rules.canonical()
+        await self.session.flush()
+        return poll
+
+    @staticmethod
+    def counting_rules(poll: Poll) -> CountingRules:
+        """The rules a poll is counted by: frozen ones once open, else what it would open with."""
+        return CountingRules.from_canonical(poll.counting_rules or {})
 
     async def close(self, poll_id: int) -> Poll:
         """Closes a poll for good (a draft too, which cancels it). The caller commits."""

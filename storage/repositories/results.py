@@ -1,0 +1,160 @@
+"""What counting reads (counted ballots, houses' flats, protocols) and what it keeps (publications)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from fractions import Fraction
+
+from sqlalchemy import String, and_, func, insert, select, type_coerce
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from counting.ballots import CountedBallot
+from counting.houses import HouseResult, Protocol
+from storage.models import Ballot, BallotStatus, Choice, Flat, House, Poll, PollHouse, Resident
+from storage.publications import HouseResultRow, MeetingProtocol, Publication
+
+
+@dataclass(frozen=True, slots=True)
+class CountedSince:
+    """The ballots a count reads, and the newest moment among them (a later one means news)."""
+
+    ballots: list[CountedBallot]
+    up_to: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class VoterHouse:
+    """A voter's chat and a house they voted in, with the house's published result."""
+
+    chat_id: int
+    house_id: int
+    address: str
+    decision: str
+    why: str
+    for_pct: float | None
+
+
+class ResultsRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def counted_ballots(self, poll_id: int) -> CountedSince:
+        """Every ballot of the poll that verification counted, as the count needs it."""
+        counted = (Ballot.poll_id == poll_id, Ballot.status == BallotStatus.COUNTED)
+        # the moment is only compared (a person's two channels), never shown: SQLite's own text of it
+        # sorts as the moment does, and turning 400,000 of them into datetimes took most of the read
+        cast_at = type_coerce(Ballot.created_at, String) if self.session.bind.dialect.name == "sqlite" \
+            else Ballot.created_at
+        statement = (select(Ballot.id, Ballot.house_id, Flat.number, Ballot.person_hmac, Ballot.choice,
+                            cast_at, Ballot.channel)
+                     .join(Flat, Flat.id == Ballot.flat_id).where(*counted))
+        yes = Choice.YES.value
+        ballots = [CountedBallot(ballot_id, house_id, flat, person, choice == yes, cast_at, channel)
+                   for ballot_id, house_id, flat, person, choice, cast_at, channel
+                   in await (await self.session.connection()).execute(statement)]  # Core: no ORM rows
+        newest = await self.session.scalar(select(func.max(Ballot.updated_at)).where(*counted))
+        return CountedSince(ballots, newest)
+
+    async def flats_total(self, poll: Poll) -> dict[int, int | None]:
+        """Each of the poll's houses with its number of flats (None where it is not known)."""
+        statement = select(House.id, House.flats_total)
+        if not poll.all_houses:
+            statement = statement.join(PollHouse, PollHouse.house_id == House.id).where(PollHouse.poll_id == poll.id)
+        return dict((await self.session.execute(statement)).all())
+
+    async def protocols(self, poll_id: int) -> dict[int, Protocol]:
+        statement = select(MeetingProtocol).where(MeetingProtocol.poll_id == poll_id)
+        return {p.house_id: Protocol(p.included, p.held_on, p.number) for p in await self.session.scalars(statement)}
+
+    async def add_protocol(self, poll_id: int, house_id: int, *, included: bool, held_on: date,
+                           number: str) -> None:
+        """A meeting's protocol for a house; a second one for the same house replaces it. The caller commits."""
+        existing = await self.session.scalar(select(MeetingProtocol).where(
+            MeetingProtocol.poll_id == poll_id, MeetingProtocol.house_id == house_id))
+        if existing is None:
+            self.session.add(MeetingProtocol(poll_id=poll_id, house_id=house_id, included=included,
+                                             held_on=held_on, number=number))
+        else:
+            existing.included, existing.held_on, existing.number = included, held_on, number
+        await self.session.flush()
+
+    async def latest(self, poll_id: int) -> Publication | None:
+        statement = (select(Publication).where(Publication.poll_id == poll_id)
+                     .order_by(Publication.number.desc()).limit(1))
+        return await self.session.scalar(statement)
+
+    async def publications(self, poll_id: int) -> Sequence[Publication]:
+        statement = select(Publication).where(Publication.poll_id == poll_id).order_by(Publication.number)
+        return list(await self.session.scalars(statement))
+
+    async def publish(self, poll_id: int, *, rules: dict, rules_digest: str, totals: dict,
+                      results: Sequence[HouseResult], up_to: datetime | None, at: datetime) -> Publication:
+        """A new numbered publication with every house's result. The caller commits."""
+        number = (await self.session.scalar(
+            select(func.coalesce(func.max(Publication.number), 0)).where(Publication.poll_id == poll_id))) + 1
+        publication = Publication(poll_id=poll_id, number=number, published_at=at, rules=rules,
+                                  rules_digest=rules_digest, totals=totals, ballots_up_to=up_to)
+        self.session.add(publication)
+        await self.session.flush()
+        rows = [_row(publication.id, result) for result in results]
+        for start in range(0, len(rows), 5_000):  # SQLite takes at most 32,766 parameters a statement
+            await self.session.execute(insert(HouseResultRow), rows[start:start + 5_000])
+        return publication
+
+    async def house_result(self, publication_id: int, house_id: int) -> HouseResultRow | None:
+        return await self.session.get(HouseResultRow, (publication_id, house_id))
+
+    async def turnout(self, poll_id: int, house_id: int) -> tuple[int, int]:
+        """(counted, pending) ballots of one house in a poll."""
+        statement = (select(Ballot.status, func.count()).where(Ballot.poll_id == poll_id, Ballot.house_id == house_id)
+                     .group_by(Ballot.status))
+        by_status = dict((await self.session.execute(statement)).all())
+        return by_status.get(BallotStatus.COUNTED, 0), by_status.get(BallotStatus.PENDING, 0)
+
+    async def protocol(self, poll_id: int, house_id: int) -> Protocol | None:
+        """The general meeting's protocol for one house in a poll, if one was imported."""
+        found = await self.session.scalar(select(MeetingProtocol).where(
+            MeetingProtocol.poll_id == poll_id, MeetingProtocol.house_id == house_id))
+        return Protocol(found.included, found.held_on, found.number) if found is not None else None
+
+    async def voters(self, poll_id: int, publication_id: int, *, accounts_below: int) -> list[VoterHouse]:
+        """Each reachable resident with a ballot in the poll (whatever its status) and each house
+        they voted in, once, with that house's result in the publication. Accounts from
+        `accounts_below` up (made-up ones) are left out."""
+        statement = (
+            select(Resident.telegram_id, Ballot.house_id, House.address, HouseResultRow.decision,
+                   HouseResultRow.why, HouseResultRow.for_pct)
+            .select_from(Ballot)
+            .join(Resident, Resident.id == Ballot.resident_id)
+            .join(House, House.id == Ballot.house_id)
+            .join(HouseResultRow, and_(HouseResultRow.publication_id == publication_id,
+                                       HouseResultRow.house_id == Ballot.house_id))
+            .where(Ballot.poll_id == poll_id, Resident.unreachable_at.is_(None),
+                   Resident.telegram_id < accounts_below)
+            .distinct()
+            .order_by(Resident.telegram_id, Ballot.house_id)
+        )
+        return [VoterHouse(*row) for row in await self.session.execute(statement)]
+
+    async def house_results(self, publication_id: int) -> Sequence[HouseResultRow]:
+        statement = (select(HouseResultRow).where(HouseResultRow.publication_id == publication_id)
+                     .order_by(HouseResultRow.house_id))
+        return list(await self.session.scalars(statement))
+
+
+def fraction_text(value: Fraction) -> str:
+    return f"{value.numerator}/{value.denominator}"
+
+
+def _row(publication_id: int, result: HouseResult) -> dict:
+    return {
+        "publication_id": publication_id, "house_id": result.house, "flats_total": result.flats_total,
+        "for_flats": result.for_flats, "against_flats": result.against_flats,
+        "undecided_flats": result.undecided_flats, "silent_flats": result.silent_flats,
+        "effective_for": fraction_text(result.effective_for),
+        "effective_against": fraction_text(result.effective_against), "base": fraction_text(result.base),
+        "for_pct": result.for_pct, "against_pct": result.against_pct, "decision": result.decision.value,
+        "why": result.why.value,
+        "count_decision": result.count_decision.value if result.count_decision is not None else None,
+    }
