@@ -12,7 +12,8 @@ import sys
 
 from bench.table import Row, render
 
-SUITES = ("bench.search", "bench.dialogue", "bench.verification")
+SUITES = ("bench.search", "bench.dialogue", "bench.verification", "bench.counting", "bench.counting_database")
+SUITES += ("bench.web",)
 
 
 def _run(name: str) -> list[Row]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bot.commands import demo, houses, keys, migrate, polls, registry, report, run, sandbox, texts, worker
+from bot.commands import (
+    demo, houses, keys, migrate, polls, registry, replay, report, results, run, sandbox, texts, web, worker,
+)
 
 COMMANDS: list[ModuleType] = [migrate, houses, polls, keys, run, sandbox, texts, registry, demo, worker,
-                              report]
+                              report, results, replay, web]

@@ -1,13 +1,17 @@
-"""`sandbox`: the bot and a local Telegram stand-in in one process, chatted with in a browser."""
+"""`sandbox`: the bot and a local Telegram stand-in in one process, chatted with in a browser, and
+the results site beside them."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 
 from bot.commands.runtime import CommandError
 from bot.settings import load_settings
 
 SANDBOX_TOKEN = "777000:sandbox-token-no-telegram-needed"
+SITE_PORT = 8090
+BOT_FIRST = 3.0  # seconds the bot has to itself before the 2017 vote is written beside it
 
 
 def add_parser(subcommands: argparse._SubParsersAction) -> None:
@@ -16,19 +20,29 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
         help="try the bot offline: a local Telegram stand-in with a web chat",
         description="Starts a local Telegram Bot API stand-in and the bot against it, on the embedded "
         "defaults (SQLite file, in-memory dialogue state). Migrates, loads the 4,543 houses of the "
-        "2017 renovation vote, opens a demo poll if none is open, fills made-up registries and runs the verifier beside the bot, so a vote ends with a real verdict. Prints the chat page's address.",
+        "2017 renovation vote, opens a demo poll if none is open, fills made-up registries and runs the verifier beside the bot, so a vote ends with a real verdict. Prints the chat page's address. "
+        "Beside it serves the results site, and, once per database, writes the 2017 vote replayed "
+        "from ballots as a second, finished poll and publishes it (in the background: about two "
+        "minutes, while the bot already answers).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port of the chat page (default 8080)")
+    parser.add_argument("--site-port", type=int, metavar="PORT",
+                        help=f"port of the results site (default {SITE_PORT}, or a free one when it is taken)")
+    parser.add_argument("--without-2017", action="store_true",
+                        help="do not write the replayed 2017 vote into the database")
     parser.add_argument("--reset", action="store_true", help="start with an empty database")
     parser.set_defaults(handler=run)
 
 
 async def run(args: argparse.Namespace) -> int:
     # aiogram and the sandbox take seconds to import: only this command pays for them.
+    from bot.demo.replay_database import published_replay
     from bot.demo.world import prepare_world, reset_database, sandbox_settings
-    from bot.runners import run_with_workers
-    from sandbox.runner import run_sandbox
+    from bot.runners import houses_of_poll, run_with_workers
+    from sandbox.runner import announce, run_sandbox
+    from services.address_book import AddressBook
+    from storage.database import create_engine, create_session_factory
 
     settings = sandbox_settings(load_settings())
     if args.reset:
@@ -40,15 +54,79 @@ async def run(args: argparse.Namespace) -> int:
     world = await prepare_world(settings)
     print(f"houses: {world.houses}; demo poll #{world.poll_id} is open; "
           f"{len(world.residents)} demo residents to vote as", flush=True)
+    engine = create_engine(settings.database_url)
+    sessions = create_session_factory(engine)
+    try:
+        site = await _site(sessions, AddressBook(houses_of_poll), args.host, args.site_port)
+        vote_2017 = await published_replay(sessions)
+        write_2017 = vote_2017 is None and not args.without_2017
 
-    async def start_bot(api_url: str) -> None:
-        await run_with_workers(settings, token=SANDBOX_TOKEN, api_url=api_url)
+        def ready(chat_url: str) -> None:
+            announce(chat_url)
+            print(f"Results site: {site.url}/", flush=True)
+            if vote_2017 is not None:
+                print(f"the 2017 vote's results: {site.url}/polls/{vote_2017}", flush=True)
+            elif write_2017:
+                print("the 2017 vote (4,543 houses, some 400,000 ballots) is being written as a second poll "
+                      "in the background, once per database: its results appear on the site in about two "
+                      "minutes", flush=True)
 
-    async def demo_info() -> dict:
-        return {"residents": world.residents}
+        async def start_bot(api_url: str) -> None:
+            writer = asyncio.create_task(_write_2017(settings.database_url, sessions, site.url)) if write_2017 \
+                else None
+            try:
+                await run_with_workers(settings, token=SANDBOX_TOKEN, api_url=api_url)
+            finally:
+                if writer is not None:
+                    writer.cancel()
+                    await asyncio.gather(writer, return_exceptions=True)
+
+        async def demo_info() -> dict:
+            return {"residents": world.residents}
+
+        try:
+            await run_sandbox(host=args.host, port=args.port, start_bot=start_bot, demo_info=demo_info,
+                              on_ready=ready)
+        except OSError as error:
+            raise CommandError(f"cannot listen on {args.host}:{args.port}: {error.strerror}") from None
+        finally:
+            await site.stop()
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _site(sessions, address_book, host: str, port: int | None):
+    from web.server import SiteServer
 
     try:
-        await run_sandbox(host=args.host, port=args.port, start_bot=start_bot, demo_info=demo_info)
+        site = SiteServer(sessions, address_book, host=host, port=SITE_PORT if port is None else port)
+        await site.start()
     except OSError as error:
-        raise CommandError(f"cannot listen on {args.host}:{args.port}: {error.strerror}") from None
-    return 0
+        if port is not None:
+            raise CommandError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+        site = SiteServer(sessions, address_book, host=host, port=0)  # the default is taken: any will do
+        await site.start()
+    return site
+
+
+async def _write_2017(database_url: str, sessions, site_url: str) -> None:
+    """The 2017 vote written by a process of its own; told when it is there (or why not)."""
+    from bot.demo.replay_database import published_replay
+    from bot.demo.world import start_2017_vote
+
+    await asyncio.sleep(BOT_FIRST)
+    process = start_2017_vote(database_url)
+    try:
+        while process.is_alive():
+            await asyncio.sleep(0.5)
+    finally:
+        if process.is_alive():  # the sandbox stops: the next start writes it again
+            process.terminate()
+            await asyncio.to_thread(process.join, 10)
+    poll_id = await published_replay(sessions) if process.exitcode == 0 else None
+    if poll_id is None:
+        print(f"the 2017 vote could not be written (exit code {process.exitcode}); the next start tries again",
+              flush=True)
+    else:
+        print(f"the 2017 vote is published: {site_url}/polls/{poll_id}", flush=True)

@@ -1,7 +1,10 @@
-"""The sandbox's world: a migrated database, the 2017 houses, an open demo poll, demo keys."""
+"""The sandbox's world: a migrated database, the 2017 houses, an open demo poll, demo keys, and
+the 2017 vote replayed as a second, finished poll with published results."""
 from __future__ import annotations
 
+import asyncio
 import json
+import multiprocessing
 import os
 import secrets
 from dataclasses import dataclass, field, replace
@@ -91,3 +94,29 @@ async def _houses_and_poll(sessions, now: datetime) -> DemoWorld:
         )
         await polls.open(poll.id, now=now)
         return DemoWorld(count, poll.id, True)
+
+
+def start_2017_vote(database_url: str) -> multiprocessing.process.BaseProcess:
+    """Writes the replayed 2017 vote into the database and publishes it, in a process of its own.
+
+    About 400,000 ballots take a minute or two: in another process (its own interpreter, so the
+    bot's loop is not slowed) and in short transactions, so the bot beside it keeps answering. A
+    daemon: it ends with the sandbox; cut short, it is redone at the next start.
+    """
+    process = multiprocessing.get_context("spawn").Process(
+        target=_write_2017_vote, args=(database_url,), name="2017-vote", daemon=True)
+    process.start()
+    return process
+
+
+def _write_2017_vote(database_url: str) -> None:
+    from bot.demo.replay_database import ensure_replay
+
+    async def write() -> None:
+        engine = create_engine(database_url)
+        try:
+            await ensure_replay(create_session_factory(engine), HOUSES_CSV)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(write())
