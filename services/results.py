@@ -20,6 +20,7 @@ from fractions import Fraction
 from counting.ballots import flat_tallies
 from counting.houses import HouseResult, PollTotals, count_poll, house_counts
 from counting.rules import CountingRules
+from storage.database import reading
 from storage.errors import PollNotFound, PollStateError
 from storage.models import Poll, PollState
 from services.charts import HouseBar
@@ -76,6 +77,9 @@ class ResultsDesk:
         True when this call made a new one, which (with `notify`) queues the voters' results
         notices. Commits. Raises NotClosed while the poll is open."""
         now = now or datetime.now(timezone.utc)
+        # the count only reads, for seconds on a big poll: it must not hold SQLite's write lock,
+        # which the bot's updates need meanwhile; the writing below takes it briefly
+        await reading(self._session)
         poll = await self._polls.get(poll_id)
         if poll is None:
             raise PollNotFound(poll_id)
@@ -86,6 +90,9 @@ class ResultsDesk:
         latest = await self._results.latest(poll_id)
         if latest is not None and latest.ballots_up_to == count.up_to and latest.rules_digest == count.rules.digest():
             return latest, False
+        replaced = latest.id if latest is not None else None
+        await self._session.rollback()  # ends the reading; what it loaded is read again below
+        poll = await self._polls.get(poll_id)
         totals = {"houses": count.totals.houses, "decisions": dict(count.totals.decisions),
                   "by_protocol": count.totals.by_protocol, "flats_voted": count.totals.flats_voted,
                   "ballots_counted": count.ballots, "ballots_superseded": count.superseded}
@@ -93,15 +100,16 @@ class ResultsDesk:
             poll_id, rules=count.rules.canonical(), rules_digest=count.rules.digest(), totals=totals,
             results=count.results, up_to=count.up_to, at=now)
         if notify:
-            await self._notify_voters(poll, publication, count.rules.threshold, replaces=latest, at=now)
+            await self._notify_voters(poll, publication, count.rules.threshold, replaces=replaced, at=now)
         await self._session.commit()
         return publication, True
 
     async def _notify_voters(self, poll: Poll, publication: Publication, threshold: Fraction, *,
-                             replaces: Publication | None, at: datetime) -> int:
+                             replaces: int | None, at: datetime) -> int:
+        """`replaces`: the id of the publication before, whose unsent notices this one overtakes."""
         outbox = OutboxRepository(self._session)
         if replaces is not None:
-            await outbox.drop_unsent(notice_prefix(replaces.id))
+            await outbox.drop_unsent(notice_prefix(replaces))
         voters = await self._results.voters(poll.id, publication.id, accounts_below=MADE_UP_ACCOUNTS)
         return await outbox.queue_many(RESULTS_NOTICE, [
             (voter.chat_id, results_notice(poll, publication, voter, threshold),
