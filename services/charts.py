@@ -10,12 +10,7 @@ import io
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import matplotlib
-
-matplotlib.use("Agg")  # before pyplot: no display here, and none is needed
-
-from matplotlib import pyplot  # noqa: E402
+from functools import cache
 
 _DRAWING = threading.Lock()  # pyplot keeps global state: one figure at a time per process
 COLOURS = {"for": "#2e7d32", "silent_for": "#a5d6a7", "undecided": "#bdbdbd",
@@ -35,8 +30,21 @@ class HouseBar:
     base: float  # "all its flats" as the rules count them
 
 
+@cache
+def _pyplot():
+    """matplotlib on first use: importing it takes a second (and builds its font cache on a new
+    machine), which a bot or worker that never draws should not pay at start."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # before pyplot: no display here, and none is needed
+    from matplotlib import pyplot
+
+    return pyplot
+
+
 def house_chart(bar: HouseBar, labels: Mapping[str, str], *, title: str = "") -> bytes:
     """`labels`: a text for each of for, silent_for, undecided, silent_against, against, threshold."""
+    pyplot = _pyplot()
     parts = [("for", bar.for_flats), ("silent_for", bar.silent_for), ("undecided", bar.undecided),
              ("silent_against", bar.silent_against), ("against", bar.against_flats)]
     with _DRAWING:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from storage.models import Ballot, Resident, ReviewFlag
-from tests.dialogue.steps import KUBINKA_HOUSE, cast, choose_house, consent, enter, vote
+from tests.dialogue.steps import KUBINKA_HOUSE, cast, choose_house, consent, enter, press_when_shown, vote
 from tests.plugins.dialogue import Person, open_poll
 
 
@@ -140,6 +140,6 @@ async def test_a_house_outside_the_poll_is_named(stand):
     user = stand.client.user(710, "Анна")
     await user.send("/start")
     await user.press("✅ Согласен")
-    await user.press("Двор")
+    await press_when_shown(user, "Двор")
     answer = await user.send("Кубинка 12 к3")
     assert "не участвует в этом голосовании" in answer.text and "Кубинка" in answer.text
