@@ -52,7 +52,7 @@ class DuplicatePerson(ValueError):
     they are not for showing to the resident.
     """
 
-    def __init__(self, ballot_id: int, resident_id: int) -> None:
+    def __init__(self, ballot_id: int, resident_id: int | None) -> None:
         super().__init__("this person has already voted for this flat from another account")
         self.ballot_id = ballot_id
         self.resident_id = resident_id

@@ -67,14 +67,39 @@ async def is_up_to_date(target: str | AsyncEngine) -> bool:
 
 
 async def _run(target: str | AsyncEngine, action: Callable[..., Any], revision: str) -> None:
-    async with _engine(target) as engine, engine.begin() as connection:
-        await connection.run_sync(_with_connection, action, revision)
+    async with _engine(target) as engine, engine.connect() as connection:
+        await connection.run_sync(_migrate, action, revision)
 
 
-def _with_connection(connection: Connection, action: Callable[..., Any], revision: str) -> None:
-    alembic_config = config()
-    alembic_config.attributes["connection"] = connection
-    action(alembic_config, revision)
+def _migrate(connection: Connection, action: Callable[..., Any], revision: str) -> None:
+    # SQLite rebuilds a table it alters (batch mode): dropping the old one with foreign keys on
+    # would cascade into, or be refused by, every table that refers to it. The pragma only takes
+    # effect outside a transaction, so it goes first, and the keys are checked before the commit.
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        _pragma(connection, "foreign_keys=OFF")
+    try:
+        with connection.begin():
+            alembic_config = config()
+            alembic_config.attributes["connection"] = connection
+            action(alembic_config, revision)
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"the migration left {len(broken)} rows with a broken reference, "
+                                       f"the first in table {broken[0][0]}; nothing was changed")
+    finally:
+        if sqlite:
+            _pragma(connection, "foreign_keys=ON")
+
+
+def _pragma(connection: Connection, setting: str) -> None:
+    """A pragma run on the driver's connection, outside any transaction."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA {setting}")
+    finally:
+        cursor.close()
 
 
 @asynccontextmanager

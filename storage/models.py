@@ -65,6 +65,14 @@ class EventKind(StrEnum):
     DATA_CORRECTED = "data_corrected"
     VERDICT = "verdict"
     NOTIFIED = "notified"
+    SUPERSEDED = "superseded"  # the same person's ballot for the flat on another channel counts instead
+
+
+class Channel(StrEnum):
+    """Where a ballot was cast: in the bot, or on paper at a service centre (imported by an operator)."""
+
+    TELEGRAM = "telegram"
+    PAPER = "paper"
 
 
 class Registry(StrEnum):
@@ -200,14 +208,20 @@ class Ballot(Base):
     """A vote for one flat in one poll, identified to the resident by its receipt code.
 
     Two rules hold in the database itself: one person (`person_hmac`) holds at most one ballot
-    per flat and poll, and so does one Telegram account (`resident_id`).
+    per flat, poll and channel, and one Telegram account (`resident_id`) one per flat and poll.
+    A person's ballots for a flat on two channels may both exist: the count's rules pick the one
+    that counts and mark the other superseded. A paper ballot has no account (`resident_id` None).
+
+    `age_band` and `gender` are coarse attributes recorded at casting for the statistics (never
+    the birth date itself).
     """
 
     __tablename__ = "ballots"
     __table_args__ = (
-        UniqueConstraint("poll_id", "flat_id", "person_hmac"),
+        UniqueConstraint("poll_id", "flat_id", "person_hmac", "channel"),
         UniqueConstraint("poll_id", "flat_id", "resident_id"),
         CheckConstraint(_one_of("choice", Choice), name="choice"),
+        CheckConstraint(_one_of("channel", Channel), name="channel"),
         CheckConstraint(_one_of("status", BallotStatus), name="status"),
         Index(None, "status", "created_at"),
         Index(None, "poll_id", "house_id", "status"),
@@ -218,14 +232,16 @@ class Ballot(Base):
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="RESTRICT"))
     house_id: Mapped[int] = mapped_column(ForeignKey("houses.id", ondelete="RESTRICT"))
     flat_id: Mapped[int] = mapped_column(ForeignKey("flats.id", ondelete="RESTRICT"))
-    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="RESTRICT"))
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="RESTRICT"))
     choice: Mapped[str] = mapped_column(String(3))
     receipt_code: Mapped[str] = mapped_column(String(10), unique=True)
     status: Mapped[str] = mapped_column(String(8), default=BallotStatus.PENDING)
     #: Reason codes (`verification.decision.REASONS`) explaining a rejection, e.g. ["passport.invalid"].
     reasons: Mapped[list[str]] = mapped_column(Json, default=list)
-    channel: Mapped[str] = mapped_column(String(16), default="telegram")
+    channel: Mapped[str] = mapped_column(String(16), default=Channel.TELEGRAM)
     person_hmac: Mapped[str] = mapped_column(String(64))
+    age_band: Mapped[str | None] = mapped_column(String(8))
+    gender: Mapped[str | None] = mapped_column(String(1))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -1,4 +1,5 @@
-"""What counting keeps: general meetings' protocols, and each publication of a poll's results.
+"""What counting keeps: general meetings' protocols, each publication of a poll's results, and
+the public array of counted ballots the publications append to.
 
 A publication is numbered per poll and never rewritten: a later one (after late verdicts) is a
 new number, the old ones stay. Each keeps the rules it was counted by (canonical JSON and its
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base
@@ -47,6 +48,36 @@ class Publication(Base):
     totals: Mapped[dict] = mapped_column(Json)
     #: the newest verdict among the counted ballots: a later one makes a new publication worth it
     ballots_up_to: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: the public array's size at this publication and its checkpoint (a signed note, `board/`)
+    board_size: Mapped[int | None] = mapped_column(Integer)
+    checkpoint: Mapped[str | None] = mapped_column(Text)
+    #: SHA-256 of the per-house results file as published (the checkpoint signs it)
+    results_digest: Mapped[str | None] = mapped_column(String(64))
+
+
+class BoardEntry(Base):
+    """One row of a poll's public array of counted ballots, at its place in the Merkle log.
+
+    Rows are only ever appended (a later publication adds the ballots verified since). What is
+    public is the row's fields (`board.rows.BoardRow`); `ballot_id` stays here, so the bot can
+    show a resident their own rows, and is never exported.
+    """
+
+    __tablename__ = "board_rows"
+    __table_args__ = (UniqueConstraint("poll_id", "tracker"), UniqueConstraint("poll_id", "ballot_id"))
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="RESTRICT"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id", ondelete="RESTRICT"), index=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="RESTRICT"))
+    tracker: Mapped[str] = mapped_column(String(32))
+    unom: Mapped[int] = mapped_column(BigInteger)
+    flat: Mapped[str] = mapped_column(String(16))
+    choice: Mapped[str] = mapped_column(String(3))
+    share: Mapped[str] = mapped_column(String(24))
+    channel: Mapped[str] = mapped_column(String(16))
+    counted_on: Mapped[date] = mapped_column(Date)
+    replaces: Mapped[str] = mapped_column(String(32), default="")
 
 
 class HouseResultRow(Base):

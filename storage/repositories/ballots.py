@@ -24,6 +24,7 @@ from storage.models import (
     BallotEvent,
     BallotPersonalData,
     BallotStatus,
+    Channel,
     Choice,
     EventKind,
     Flat,
@@ -50,7 +51,7 @@ class BallotRepository:
         poll: Poll,
         house: House,
         flat_number: str,
-        resident: Resident,
+        resident: Resident | None,
         choice: str,
         person_hmac: str,
         identifiers: Mapping[str, str | None],
@@ -58,7 +59,9 @@ class BallotRepository:
         at: datetime,
         *,
         key_version: int = 1,
-        channel: str = "telegram",
+        channel: str = Channel.TELEGRAM,
+        age_band: str | None = None,
+        gender: str | None = None,
     ) -> Ballot:
         """Records a pending ballot with its flat, personal data and a `cast` event, atomically.
 
@@ -83,7 +86,9 @@ class BallotRepository:
         choice = Choice(choice).value
         number = canonical_flat_number(flat_number)
         hmacs = _checked_digests(person_hmac, identifiers)
-        poll_id, house_id, resident_id = poll.id, house.id, resident.id
+        channel = Channel(channel).value
+        poll_id, house_id = poll.id, house.id
+        resident_id = resident.id if resident is not None else None  # a paper ballot has no account
         # The caller's poll may be a cached copy: its state is read afresh.
         current = await self.session.get(Poll, poll_id, populate_existing=True)
         if current is None or not current.accepts_ballots_at(at):
@@ -107,6 +112,8 @@ class BallotRepository:
                         reasons=[],
                         channel=channel,
                         person_hmac=person_hmac,
+                        age_band=age_band,
+                        gender=gender,
                         created_at=at,
                         updated_at=at,
                     )
@@ -117,7 +124,7 @@ class BallotRepository:
                     self.session.add(ballot)
                     await self.session.flush()
             except IntegrityError:
-                await self._explain_conflict(poll_id, house_id, number, resident_id, person_hmac)
+                await self._explain_conflict(poll_id, house_id, number, resident_id, person_hmac, channel)
                 if attempt + 1 < RECEIPT_ATTEMPTS and await self._receipt_taken(receipt_code):
                     continue
                 raise
@@ -173,7 +180,7 @@ class BallotRepository:
         if ballot.person_hmac != person_hmac:
             changed.insert(0, "person")
         # read before the SAVEPOINT: a rolled-back one expires them, and async cannot reload
-        previous_status, poll_id, flat_id = ballot.status, ballot.poll_id, ballot.flat_id
+        previous_status, poll_id, flat_id, channel = ballot.status, ballot.poll_id, ballot.flat_id, ballot.channel
         try:
             async with self.session.begin_nested():
                 if data is None:
@@ -188,7 +195,7 @@ class BallotRepository:
                 await self.session.flush()
         except IntegrityError:
             others = select(Ballot).where(Ballot.poll_id == poll_id, Ballot.flat_id == flat_id,
-                                          Ballot.id != ballot_id)
+                                          Ballot.channel == channel, Ballot.id != ballot_id)
             theirs = await self._same_person(others, person_hmac)
             if theirs is None:
                 raise
@@ -277,7 +284,8 @@ class BallotRepository:
         return ballot
 
     async def _explain_conflict(
-        self, poll_id: int, house_id: int, number: str, resident_id: int, person_hmac: str
+        self, poll_id: int, house_id: int, number: str, resident_id: int | None, person_hmac: str,
+        channel: str,
     ) -> None:
         """Turns the database's uniqueness refusal into DuplicateBallot / DuplicatePerson."""
         same_flat = (
@@ -285,10 +293,11 @@ class BallotRepository:
             .join(Flat, Flat.id == Ballot.flat_id)
             .where(Ballot.poll_id == poll_id, Flat.house_id == house_id, Flat.number == number)
         )
-        mine = (await self.session.scalars(same_flat.where(Ballot.resident_id == resident_id))).first()
-        if mine is not None:
-            raise DuplicateBallot(mine.id, mine.receipt_code)
-        theirs = await self._same_person(same_flat, person_hmac)
+        if resident_id is not None:
+            mine = (await self.session.scalars(same_flat.where(Ballot.resident_id == resident_id))).first()
+            if mine is not None:
+                raise DuplicateBallot(mine.id, mine.receipt_code)
+        theirs = await self._same_person(same_flat.where(Ballot.channel == channel), person_hmac)
         if theirs is not None:
             raise DuplicatePerson(theirs.id, theirs.resident_id)
 

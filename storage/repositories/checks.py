@@ -45,7 +45,7 @@ class BallotUnderCheck:
     unom: int
     house: str
     flat: str
-    chat_id: int
+    chat_id: int | None  # None for a paper ballot: nobody to notify in the bot
     cast_at: datetime
     attempts: int
     sealed: bytes | None
@@ -137,7 +137,7 @@ class RegistryCheckRepository:
                    d.c.passport_hmac, d.c.snils_hmac, d.c.fls_hmac, d.c.property_document_hmac)
             .select_from(c.join(b, b.c.id == c.c.ballot_id).join(p, p.c.id == b.c.poll_id)
                          .join(h, h.c.id == b.c.house_id).join(f, f.c.id == b.c.flat_id)
-                         .join(r, r.c.id == b.c.resident_id)
+                         .outerjoin(r, r.c.id == b.c.resident_id)
                          .outerjoin(d, d.c.ballot_id == b.c.id))
             .where(among(self.session, c.c.ballot_id, ids))
             .order_by(c.c.ballot_id)

@@ -76,3 +76,61 @@ async def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path
         assert (journal, timeout, keys) == ("wal", 5000, 1)
     finally:
         await engine.dispose()
+
+
+async def _rows(engine, sql: str) -> list:
+    async with engine.connect() as connection:
+        return list((await connection.execute(text(sql))).all())
+
+
+async def _execute(engine, *statements: str) -> None:
+    async with engine.begin() as connection:
+        for statement in statements:
+            await connection.execute(text(statement))
+
+
+async def test_rebuilding_the_ballots_table_keeps_every_row_and_the_queue(database):
+    """0004 rebuilds ballots and ballot_events on SQLite: the rows that refer to them stay (no
+    cascade), the poll's houses stay, and a ballot cast afterwards is still queued by trigger."""
+    engine = database.engine()
+    moment = "'2026-12-01 10:00:00+00:00'"
+    try:
+        await upgrade(engine, "0003")
+        await _execute(
+            engine,
+            "INSERT INTO houses (id, unom, address, okrug, district, search_form, updated_at) "
+            f"VALUES (1, 100, 'ул. Тестовая, 1', 'ЦАО', 'Арбат', 'тестовая 1', {moment})",
+            "INSERT INTO polls (id, title, question, opens_at, closes_at, identity_level, apartment_level, "
+            "min_age, verdict_days, state, all_houses, live_turnout, created_at) VALUES (1, 't', 'q', "
+            f"{moment}, '2027-01-01 00:00:00+00:00', 3, 2, 18, 4, 'open', false, false, {moment})",
+            "INSERT INTO poll_houses (poll_id, house_id) VALUES (1, 1)",
+            "INSERT INTO flats (id, house_id, number) VALUES (1, 1, '5')",
+            f"INSERT INTO residents (id, telegram_id, language, created_at) VALUES (1, 42, 'ru', {moment})",
+            "INSERT INTO ballots (id, poll_id, house_id, flat_id, resident_id, choice, receipt_code, status, "
+            "reasons, channel, person_hmac, created_at, updated_at) VALUES (1, 1, 1, 1, 1, 'yes', 'ABCD2345EF', "
+            f"'pending', '[]', 'telegram', '{'a' * 64}', {moment}, {moment})",
+            f"INSERT INTO ballot_events (ballot_id, at, kind, detail) VALUES (1, {moment}, 'cast', '{{}}')",
+            "INSERT INTO ballot_personal_data (ballot_id, sealed, key_version) VALUES (1, '', 1)",
+        )
+        assert await _rows(engine, "SELECT ballot_id FROM registry_checks") == [(1,)]
+        await upgrade(engine)
+        assert await _rows(engine, "SELECT poll_id, house_id FROM poll_houses") == [(1, 1)]
+        assert await _rows(engine, "SELECT ballot_id, kind FROM ballot_events") == [(1, "cast")]
+        assert await _rows(engine, "SELECT ballot_id FROM ballot_personal_data") == [(1,)]
+        assert await _rows(engine, "SELECT ballot_id FROM registry_checks") == [(1,)]
+        # the same person on paper for the same flat, without an account: now allowed, and queued
+        await _execute(
+            engine,
+            "INSERT INTO ballots (id, poll_id, house_id, flat_id, resident_id, choice, receipt_code, status, "
+            "reasons, channel, person_hmac, created_at, updated_at) VALUES (2, 1, 1, 1, NULL, 'no', 'ABCD2345EG', "
+            f"'pending', '[]', 'paper', '{'a' * 64}', {moment}, {moment})",
+            f"INSERT INTO ballot_events (ballot_id, at, kind, detail) VALUES (2, {moment}, 'superseded', '{{}}')",
+        )
+        assert await _rows(engine, "SELECT ballot_id FROM registry_checks ORDER BY ballot_id") == [(1,), (2,)]
+        await downgrade(engine, "0003")
+        assert await _rows(engine, "SELECT id FROM ballots") == [(1,)]
+        assert await _rows(engine, "SELECT ballot_id FROM registry_checks") == [(1,)]
+        assert await _rows(engine, "SELECT ballot_id, kind FROM ballot_events") == [(1, "cast")]
+        assert await _rows(engine, "SELECT poll_id, house_id FROM poll_houses") == [(1, 1)]
+    finally:
+        await engine.dispose()

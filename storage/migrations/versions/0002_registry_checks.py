@@ -11,49 +11,14 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from storage.migrations.triggers import POSTGRES_TRIGGERS, SQLITE_TRIGGERS
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
-
-# A ballot inserted as pending, or set back to pending (a correction), is queued at once.
-# The due time is the ballot's `updated_at`: its cast or its correction.
-SQLITE_TRIGGERS = (
-    """
-    CREATE TRIGGER ballots_queue_check_on_insert AFTER INSERT ON ballots
-    WHEN NEW.status = 'pending'
-    BEGIN
-        INSERT OR IGNORE INTO registry_checks (ballot_id, due_at, attempts, waiting_for)
-        VALUES (NEW.id, NEW.updated_at, 0, '[]');
-    END
-    """,
-    """
-    CREATE TRIGGER ballots_queue_check_on_update AFTER UPDATE OF status ON ballots
-    WHEN NEW.status = 'pending'
-    BEGIN
-        INSERT OR IGNORE INTO registry_checks (ballot_id, due_at, attempts, waiting_for)
-        VALUES (NEW.id, NEW.updated_at, 0, '[]');
-    END
-    """,
-)
-POSTGRES_TRIGGERS = (
-    """
-    CREATE FUNCTION queue_registry_check() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        INSERT INTO registry_checks (ballot_id, due_at, attempts, waiting_for)
-        VALUES (NEW.id, NEW.updated_at, 0, '[]'::jsonb)
-        ON CONFLICT (ballot_id) DO NOTHING;
-        RETURN NULL;
-    END
-    $$
-    """,
-    """
-    CREATE TRIGGER ballots_queue_check AFTER INSERT OR UPDATE OF status ON ballots
-    FOR EACH ROW WHEN (NEW.status = 'pending') EXECUTE FUNCTION queue_registry_check()
-    """,
-)
 
 
 def upgrade() -> None:
