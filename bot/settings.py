@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     default_locale: Literal["ru", "en"] = "ru"
     pii_hmac_key: SecretStr = SecretStr("")
     pii_encryption_key: SecretStr = SecretStr("")
+    # the public board's Ed25519 key (a 32-byte seed) and the name its checkpoints are signed by
+    board_signing_key: SecretStr = SecretStr("")
+    board_name: str = Field(default="house-vote.local", pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$")
 
     @field_validator("bot_token")
     @classmethod
@@ -86,7 +89,7 @@ class Settings(BaseSettings):
             return [int(p) for p in parts]
         return value
 
-    @field_validator("pii_hmac_key", "pii_encryption_key")
+    @field_validator("pii_hmac_key", "pii_encryption_key", "board_signing_key")
     @classmethod
     def _key(cls, value: SecretStr, info) -> SecretStr:
         if value.get_secret_value():
@@ -101,6 +104,11 @@ class Settings(BaseSettings):
     def encryption_key(self) -> bytes:
         secret = self._required(self.pii_encryption_key, "PII_ENCRYPTION_KEY")
         return decode_key(secret, name="PII_ENCRYPTION_KEY")
+
+    @property
+    def board_seed(self) -> bytes:
+        secret = self._required(self.board_signing_key, "BOARD_SIGNING_KEY")
+        return decode_key(secret, name="BOARD_SIGNING_KEY")
 
     @staticmethod
     def _required(value: SecretStr, name: str) -> str:

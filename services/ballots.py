@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
+from counting.breakdowns import age_band
 from storage.models import Ballot, BallotStatus, Poll, Resident
 from storage.pii import PiiVault
 from storage.errors import BallotNotFound, DuplicateBallot, DuplicatePerson, HouseNotInPoll, PollNotOpen
 from storage.repositories import BallotRepository, HouseRepository
-from verification.calendar import add_working_days
+from verification.calendar import MOSCOW, add_working_days
 from verification.levels import IDENTIFIERS, Field
-from verification.validators.names import normalise_name_key
+from verification.validators.names import gender_by_patronymic, normalise_name_key
 
 from services.drafts import Draft
 from services.polls import PollBoard
@@ -65,7 +66,7 @@ class BallotBox:
             ballot = await self._ballots.cast(
                 poll=poll, house=house, flat_number=draft.get(Field.FLAT) or "", resident=resident,
                 choice=choice, person_hmac=person, identifiers=identifiers,
-                sealed=self._vault.seal(dict(draft.values)), at=now,
+                sealed=self._vault.seal(dict(draft.values)), at=now, **coarse_attributes(draft, now),
             )
             await self._session.commit()
         except PollNotOpen:
@@ -118,7 +119,8 @@ class BallotBox:
         try:
             ballot = await self._ballots.correct_personal_data(
                 ballot_id, person_hmac=person, identifiers=identifiers,
-                sealed=self._vault.seal(dict(draft.values)), at=now, resident_id=resident.id)
+                sealed=self._vault.seal(dict(draft.values)), at=now, resident_id=resident.id,
+                **coarse_attributes(draft, now))
             await self._session.commit()
         except BallotNotFound:
             raise BallotRefused("ballot.not_found") from None
@@ -129,15 +131,8 @@ class BallotBox:
         return self._receipt(ballot, ballot.poll, ballot.house.address)
 
     def _digests(self, draft: Draft) -> tuple[str, dict[str, str | None]]:
-        """The person's and the identifiers' keyed digests: what matching and de-duplication use."""
-        person = self._vault.person_digest(
-            normalise_name_key(draft.get(Field.FULL_NAME) or ""), draft.birth_date or date.min
-        )
-        identifiers = {
-            item.value: self._vault.digest(item.value, draft.get(item)) if draft.get(item) else None
-            for item in IDENTIFIERS
-        }
-        return person, identifiers
+        return digests(self._vault, draft)
+
 
     async def receipts(self, resident: Resident, poll_id: int | None = None) -> list[Receipt]:
         ballots = await self._ballots.for_resident(resident.id, poll_id)
@@ -164,3 +159,22 @@ class BallotBox:
             reasons=tuple(ballot.reasons or ()), cast_at=cast_at,
             expected_by=add_working_days(cast_at, poll.verdict_days),
         )
+
+
+def digests(vault: PiiVault, draft: Draft) -> tuple[str, dict[str, str | None]]:
+    """The person's and the identifiers' keyed digests: what matching and de-duplication use."""
+    person = vault.person_digest(normalise_name_key(draft.get(Field.FULL_NAME) or ""), draft.birth_date or date.min)
+    identifiers = {
+        item.value: vault.digest(item.value, draft.get(item)) if draft.get(item) else None
+        for item in IDENTIFIERS
+    }
+    return person, identifiers
+
+
+def coarse_attributes(draft: Draft, at: datetime) -> dict[str, str | None]:
+    """The age band and gender the statistics show, taken at casting; the birth date itself is
+    kept only sealed, for the registries."""
+    birth = draft.birth_date
+    today = at.astimezone(MOSCOW).date()
+    return {"age_band": age_band(birth, today) if birth else None,
+            "gender": gender_by_patronymic(draft.get(Field.FULL_NAME) or "")}

@@ -17,16 +17,19 @@ from datetime import datetime, timezone
 
 from fractions import Fraction
 
-from counting.ballots import flat_tallies
+from counting.ballots import CountedBallot, Superseded, flat_tallies
 from counting.houses import HouseResult, PollTotals, count_poll, house_counts
 from counting.rules import CountingRules
 from storage.database import reading
 from storage.errors import PollNotFound, PollStateError
 from storage.models import Poll, PollState
+from services.board import BoardDesk, sha256_text
 from services.charts import HouseBar
+from services.exports import PublicResults, results_csv
 from storage.publications import HouseResultRow, Publication
 from storage.repositories import PollRepository, ResultsRepository
 from storage.repositories.outbox import RESULTS_NOTICE, OutboxRepository
+from storage.repositories.board import BoardRepository
 from storage.repositories.results import VoterHouse, fraction_text
 
 #: Accounts from here up are made up (the 2017 replay's: bot.demo.replay_database.TELEGRAM_IDS).
@@ -39,9 +42,14 @@ class Count:
     rules: CountingRules
     results: list[HouseResult]
     totals: PollTotals
-    ballots: int
-    superseded: int
+    counted: list[CountedBallot]
+    superseded: list[Superseded]  # ballots a person's other-channel ballot overtook
     up_to: datetime | None
+
+    @property
+    def ballots(self) -> int:
+        """How many ballots were read: counted by verification, superseded or not."""
+        return len(self.counted)
 
 
 class NotClosed(PollStateError):
@@ -53,8 +61,12 @@ def closed(poll: Poll, now: datetime) -> bool:
 
 
 class ResultsDesk:
-    def __init__(self, session) -> None:
+    """`board`, when given, appends each new publication's rows to the public board and signs
+    its checkpoint."""
+
+    def __init__(self, session, board: BoardDesk | None = None) -> None:
         self._session = session
+        self._board = board
         self._polls = PollRepository(session)
         self._results = ResultsRepository(session)
 
@@ -69,7 +81,7 @@ class ResultsDesk:
         houses = house_counts(tallies, await self._results.flats_total(poll),
                               await self._results.protocols(poll_id))
         results, totals = count_poll(houses, rules)
-        return Count(poll, rules, results, totals, len(counted.ballots), len(superseded), counted.up_to)
+        return Count(poll, rules, results, totals, counted.ballots, superseded, counted.up_to)
 
     async def publish(self, poll_id: int, *, now: datetime | None = None,
                       notify: bool = True) -> tuple[Publication, bool]:
@@ -95,10 +107,19 @@ class ResultsDesk:
         poll = await self._polls.get(poll_id)
         totals = {"houses": count.totals.houses, "decisions": dict(count.totals.decisions),
                   "by_protocol": count.totals.by_protocol, "flats_voted": count.totals.flats_voted,
-                  "ballots_counted": count.ballots, "ballots_superseded": count.superseded}
+                  "ballots_counted": count.ballots - len(count.superseded),
+                  "ballots_superseded": len(count.superseded)}
         publication = await self._results.publish(
             poll_id, rules=count.rules.canonical(), rules_digest=count.rules.digest(), totals=totals,
             results=count.results, up_to=count.up_to, at=now)
+        # the results file as downloaded, byte for byte: the checkpoint signs its SHA-256
+        publication.results_digest = sha256_text(results_csv(await PublicResults(self._session).published(publication)))
+        channels = {ballot.ballot_id: ballot.channel for ballot in count.counted}
+        await BoardRepository(self._session).mark_superseded(
+            [(s.ballot_id, s.by, channels[s.by]) for s in count.superseded], now)
+        if self._board is not None:
+            await self._board.append(poll, publication, count.counted, count.superseded,
+                                     results_sha256=publication.results_digest, at=now)
         if notify:
             await self._notify_voters(poll, publication, count.rules.threshold, replaces=replaced, at=now)
         await self._session.commit()

@@ -165,6 +165,11 @@ class Poll(Base):
     def accepts_ballots_at(self, moment: datetime) -> bool:
         return self.state == PollState.OPEN and self.opens_at <= moment < self.closes_at
 
+    def accepts_paper_cast_at(self, moment: datetime) -> bool:
+        """A paper ballot filled in at a service centre while voting ran; its import may come
+        after the close (never for a draft)."""
+        return self.state != PollState.DRAFT and self.opens_at <= moment < self.closes_at
+
 
 class PollHouse(Base):
     """A house taking part in a poll that is not for all houses."""

@@ -8,16 +8,24 @@ import secrets
 def add_parser(subcommands: argparse._SubParsersAction) -> None:
     parser = subcommands.add_parser(
         "keys",
-        help="print new PII_HMAC_KEY and PII_ENCRYPTION_KEY lines for .env",
-        description="Prints two new random 32-byte keys as .env lines: python -m bot keys >> .env. "
-        "Generate them once per deployment and back them up: without them the stored personal "
-        "data can be neither matched nor read.",
+        help="print new PII_HMAC_KEY, PII_ENCRYPTION_KEY and BOARD_SIGNING_KEY lines for .env",
+        description="Prints three new random 32-byte keys as .env lines: python -m bot keys >> .env. "
+        "Generate them once per deployment and back them up: without the first two the stored "
+        "personal data can be neither matched nor read; the third signs the public board's "
+        "checkpoints (its public half, printed as a comment, is what residents verify with).",
     )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from board.checkpoint import Signer
+    from bot.settings import load_settings
+
+    name = load_settings().board_name
     print("# personal-data keys: keep secret, back up, never change on a live database")
     print(f"PII_HMAC_KEY={secrets.token_hex(32)}")
     print(f"PII_ENCRYPTION_KEY={secrets.token_hex(32)}")
+    seed = secrets.token_bytes(32)
+    print(f"# the public board's verifier key: {Signer(name, seed).vkey}")
+    print(f"BOARD_SIGNING_KEY={seed.hex()}")
     return 0

@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.commands.runtime import CommandError, database
 from bot.settings import Settings, load_settings
 from storage.models import Registry
-from storage.pii import PiiVault
+from bot.keys import vault_of
 from storage.registry_import import COLUMNS, RegistryFileError, RegistryImport, import_registry
 
 
@@ -26,11 +26,6 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
     parser.add_argument("registry", choices=[r.value for r in Registry], help="which registry")
     parser.add_argument("file", metavar="FILE.csv", type=Path, help="the extract")
     parser.set_defaults(handler=run)
-
-
-def vault_of(settings: Settings) -> PiiVault:
-    settings.require("PII_HMAC_KEY", "PII_ENCRYPTION_KEY")
-    return PiiVault(settings.hmac_key, settings.encryption_key)
 
 
 async def import_file(settings: Settings, registry: str, path: Path) -> RegistryImport:

@@ -7,6 +7,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from bot.commands import board
 from bot.commands.runtime import CommandError, cut, database, table
 from bot.settings import load_settings
 
@@ -37,6 +38,7 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
     results.add_argument("--publication", type=int, metavar="N", help="default: the latest")
     results.add_argument("--output", type=Path, metavar="FILE", help="default: standard output")
     results.set_defaults(handler=run_export)
+    board.add_kind(kinds)
     protocols = subcommands.add_parser(
         "import-protocols", help="import general meetings' protocols",
         description="Reads a CSV with a header row: unom, decision (included | excluded), date "
@@ -59,7 +61,7 @@ async def run_count(args: argparse.Namespace) -> int:
         addresses = await _addresses(session)
     decisions = count.totals.decisions
     print(f"poll {args.poll}: {count.ballots:,} counted ballots, {count.totals.flats_voted:,} flats voted, "
-          f"{count.superseded:,} ballots superseded by the same person's other channel")
+          f"{len(count.superseded):,} ballots superseded by the same person's other channel")
     print(f"rules {count.rules.canonical_json()} (SHA-256 {count.rules.digest()})")
     print(table(["INCLUDED", "EXCLUDED", "NO DECISION", "BY PROTOCOL"],
                 [[str(decisions["included"]), str(decisions["excluded"]), str(decisions["no_decision"]),
@@ -75,10 +77,14 @@ async def run_count(args: argparse.Namespace) -> int:
 
 
 async def run_publish(args: argparse.Namespace) -> int:
+    from bot.keys import signer_of, vault_of, with_sandbox_keys
+    from services.board import BoardDesk
     from services.results import NotClosed, ResultsDesk
 
-    async with database(load_settings()) as sessions, sessions() as session:
-        desk = ResultsDesk(session)
+    settings = with_sandbox_keys(load_settings())
+    vault, signer = vault_of(settings), signer_of(settings)
+    async with database(settings) as sessions, sessions() as session:
+        desk = ResultsDesk(session, BoardDesk(session, vault, signer))
         try:
             publication, new = await desk.publish(args.poll)
         except NotClosed as error:
@@ -93,6 +99,8 @@ async def run_publish(args: argparse.Namespace) -> int:
           f"(rules SHA-256 {publication.rules_digest})")
     if new:
         print(f"{notices:,} results notices queued for the voters (one per resident and house)")
+    if publication.board_size is not None:
+        print(f"the public board holds {publication.board_size:,} rows; checkpoint signed by {signer.vkey}")
     return 0
 
 

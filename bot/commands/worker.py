@@ -9,7 +9,7 @@ import signal
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-from bot.commands.registry import vault_of
+from bot.keys import vault_of
 from bot.commands.runtime import CommandError, database
 from bot.settings import load_settings
 from storage.pii import PiiVault

@@ -10,9 +10,9 @@ database, so nothing collides with rows written before or beside the load. It is
 transactions, a batch of houses each, so a bot on the same SQLite file keeps answering; the poll
 stays a draft until the last one, so a load cut short is recognised and redone (`ensure_replay`).
 
-One thing the schema does not hold yet: one person's second ballot for a flat on another channel
-(the database allows one ballot per person and flat). Such a pair is written as the ballot that
-counts; the pure replay (`count_replay`) covers the choice between the two.
+A person's ballots for a flat on both channels are both written (a paper ballot has no account);
+the count decides which counts and marks the other superseded. The made-up voters get an age band
+and a gender of their own (drawn from their digest), so the statistics have something to show.
 """
 from __future__ import annotations
 
@@ -24,8 +24,10 @@ from pathlib import Path
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from board.checkpoint import Signer
 from bot.demo.replay2017 import OPENED, VOTING_DAYS, ReplayHouse, replay
 from storage.house_import import import_houses
+from storage.pii import PiiVault
 from storage.models import Ballot, BallotStatus, Flat, House, Poll, PollHouse, PollState, Resident
 from storage.publications import MeetingProtocol
 from storage.receipts import RECEIPT_ALPHABET, RECEIPT_LENGTH
@@ -84,16 +86,12 @@ async def load_replay(sessions: async_sessionmaker[AsyncSession], houses_csv, ho
     return poll_id
 
 
-def _kept(house: ReplayHouse) -> list:
-    """One ballot a person and flat (the database holds no more): the later one."""
-    kept = {}
-    for replayed in house.ballots:
-        ballot = replayed.ballot
-        key = (ballot.flat, ballot.person)
-        if key not in kept or (ballot.cast_at, ballot.ballot_id) > (kept[key].ballot.cast_at,
-                                                                    kept[key].ballot.ballot_id):
-            kept[key] = replayed
-    return list(kept.values())
+def attributes_of(person: str) -> dict[str, str]:
+    """A made-up voter's age band and gender, the same every time (older voters a little more
+    often, as in 2017)."""
+    digest = hashlib.sha256(f"replay-2017-attributes:{person}".encode()).digest()
+    bands = ("18–24", "25–34", "35–44", "45–59", "45–59", "60–74", "60–74", "60–74", "75+")
+    return {"age_band": bands[digest[0] % len(bands)], "gender": "f" if digest[1] % 100 < 56 else "m"}
 
 
 def _rows(poll_id: int, ids: dict[int, int], houses: Sequence[ReplayHouse],
@@ -103,18 +101,20 @@ def _rows(poll_id: int, ids: dict[int, int], houses: Sequence[ReplayHouse],
     ballots = []
     for house in houses:
         house_id = ids[house.official.unom]
-        for replayed in _kept(house):
+        for replayed in house.ballots:
             ballot = replayed.ballot
+            online = ballot.channel != "paper"
             ballots.append({
                 "poll_id": poll_id, "house_id": house_id, "flat_id": (house_id, ballot.flat),
-                "resident_id": residents.setdefault(ballot.person, len(residents) + 1),
+                # a paper ballot has no account
+                "resident_id": residents.setdefault(ballot.person, len(residents) + 1) if online else None,
                 "choice": "yes" if ballot.yes else "no",
                 "receipt_code": receipt_code(poll_id * POLLS_APART + ballot.ballot_id),
                 "status": BallotStatus.COUNTED if replayed.counted else BallotStatus.REJECTED,
                 "reasons": [] if replayed.counted else ["passport.not_this_person"],
                 "channel": ballot.channel, "person_hmac": hash_of(ballot.person),
                 "created_at": ballot.cast_at, "updated_at": ballot.cast_at,
-                "verified_at": ballot.cast_at + timedelta(days=2),
+                "verified_at": ballot.cast_at + timedelta(days=2), **attributes_of(ballot.person),
             })
     protocols = [{"poll_id": poll_id, "house_id": ids[h.official.unom], "included": h.protocol.included,
                   "held_on": h.protocol.held_on, "number": h.protocol.number,
@@ -125,10 +125,12 @@ def _rows(poll_id: int, ids: dict[int, int], houses: Sequence[ReplayHouse],
 async def _write(session: AsyncSession, ballots: list[dict], protocols: list[dict]) -> None:
     """The batch's flats and accounts found or added, then its ballots and protocols."""
     flat_ids = await _flats(session, {ballot["flat_id"] for ballot in ballots})
-    numbers = [ballot["resident_id"] for ballot in ballots]
+    numbers = [ballot["resident_id"] for ballot in ballots if ballot["resident_id"] is not None]
     resident_ids = await _residents(session, range(min(numbers, default=1), max(numbers, default=0) + 1))
     for ballot in ballots:
-        ballot["flat_id"], ballot["resident_id"] = flat_ids[ballot["flat_id"]], resident_ids[ballot["resident_id"]]
+        number = ballot["resident_id"]
+        ballot["flat_id"] = flat_ids[ballot["flat_id"]]
+        ballot["resident_id"] = resident_ids[number] if number is not None else None
     await _bulk(session, insert(Ballot), ballots)
     await _bulk(session, insert(MeetingProtocol), protocols)
 
@@ -170,12 +172,14 @@ def is_replay(poll: Poll) -> bool:
     return poll.title == TITLE and poll.opens_at == OPENED
 
 
-async def ensure_replay(sessions: async_sessionmaker[AsyncSession], houses_csv: Path) -> tuple[int, bool]:
+async def ensure_replay(sessions: async_sessionmaker[AsyncSession], houses_csv: Path, *,
+                        vault: PiiVault | None = None, signer: Signer | None = None) -> tuple[int, bool]:
     """The replay in the database as a closed, published poll: (its id, whether this call wrote it).
 
     Once per database: a finished replay is only published if it was not yet; one cut short (a
-    draft) is removed and written again.
+    draft) is removed and written again. With the keys, the publication goes on the public board.
     """
+    from services.board import BoardDesk
     from services.results import ResultsDesk
 
     async with sessions() as session:
@@ -189,7 +193,7 @@ async def ensure_replay(sessions: async_sessionmaker[AsyncSession], houses_csv: 
     else:
         poll_id = finished.id
     async with sessions() as session:
-        desk = ResultsDesk(session)
+        desk = ResultsDesk(session, BoardDesk(session, vault, signer) if vault and signer else None)
         if await desk.latest(poll_id) is None:
             await desk.publish(poll_id)
     return poll_id, wrote

@@ -36,19 +36,23 @@ class DemoWorld:
 
 
 def sandbox_settings(settings: Settings, var_dir: Path = VAR_DIR) -> Settings:
-    """Settings with PII keys: the configured ones, else keys kept for the sandbox under var/."""
-    if settings.pii_hmac_key.get_secret_value() and settings.pii_encryption_key.get_secret_value():
+    """Settings with PII and board keys: the configured ones, else keys kept for the sandbox under var/."""
+    names = ("pii_hmac_key", "pii_encryption_key", "board_signing_key")
+    if all(getattr(settings, name).get_secret_value() for name in names):
         return settings
     path = var_dir / "sandbox-keys.json"
-    if path.exists():
-        keys = json.loads(path.read_text(encoding="utf-8"))
-    else:
+    keys = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    if any(name not in keys for name in names):  # a sandbox from before the board gets its key now
         var_dir.mkdir(parents=True, exist_ok=True)
-        keys = {"pii_hmac_key": secrets.token_hex(32), "pii_encryption_key": secrets.token_hex(32)}
+        keys = {name: keys.get(name) or secrets.token_hex(32) for name in names}
         path.write_text(json.dumps(keys), encoding="utf-8")
         os.chmod(path, 0o600)
-    return settings.model_copy(update={"pii_hmac_key": SecretStr(keys["pii_hmac_key"]),
-                                       "pii_encryption_key": SecretStr(keys["pii_encryption_key"])})
+    # the PII keys come as a pair: one configured and one from var/ would match nothing
+    taken = [] if settings.pii_hmac_key.get_secret_value() and settings.pii_encryption_key.get_secret_value() \
+        else ["pii_hmac_key", "pii_encryption_key"]
+    if not settings.board_signing_key.get_secret_value():
+        taken.append("board_signing_key")
+    return settings.model_copy(update={name: SecretStr(keys[name]) for name in taken})
 
 
 def reset_database(settings: Settings) -> None:
@@ -111,11 +115,16 @@ def start_2017_vote(database_url: str) -> multiprocessing.process.BaseProcess:
 
 def _write_2017_vote(database_url: str) -> None:
     from bot.demo.replay_database import ensure_replay
+    from bot.keys import signer_of, vault_of
+    from bot.settings import load_settings
+
+    settings = sandbox_settings(load_settings(database_url=database_url))  # the sandbox's own keys
+    vault, signer = vault_of(settings), signer_of(settings)
 
     async def write() -> None:
         engine = create_engine(database_url)
         try:
-            await ensure_replay(create_session_factory(engine), HOUSES_CSV)
+            await ensure_replay(create_session_factory(engine), HOUSES_CSV, vault=vault, signer=signer)
         finally:
             await engine.dispose()
 

@@ -62,6 +62,7 @@ class BallotRepository:
         channel: str = Channel.TELEGRAM,
         age_band: str | None = None,
         gender: str | None = None,
+        received_at: datetime | None = None,
     ) -> Ballot:
         """Records a pending ballot with its flat, personal data and a `cast` event, atomically.
 
@@ -91,7 +92,9 @@ class BallotRepository:
         resident_id = resident.id if resident is not None else None  # a paper ballot has no account
         # The caller's poll may be a cached copy: its state is read afresh.
         current = await self.session.get(Poll, poll_id, populate_existing=True)
-        if current is None or not current.accepts_ballots_at(at):
+        accepts = current is not None and (current.accepts_paper_cast_at(at) if channel == Channel.PAPER
+                                           else current.accepts_ballots_at(at))
+        if not accepts:
             raise PollNotOpen(poll_id)
         if not await PollRepository(self.session).includes_house(poll_id, house_id):
             raise HouseNotInPoll(poll_id, house_id)
@@ -115,7 +118,8 @@ class BallotRepository:
                         age_band=age_band,
                         gender=gender,
                         created_at=at,
-                        updated_at=at,
+                        # a paper ballot is cast at the centre and arrives later: due for checking then
+                        updated_at=received_at or at,
                     )
                     ballot.personal_data = _holding(BallotPersonalData(), hmacs, sealed, key_version)
                     ballot.events = [
@@ -159,6 +163,7 @@ class BallotRepository:
     async def correct_personal_data(
         self, ballot_id: int, *, person_hmac: str, identifiers: Mapping[str, str | None],
         sealed: bytes, at: datetime, key_version: int = 1, resident_id: int | None = None,
+        age_band: str | None = None, gender: str | None = None,
     ) -> Ballot:
         """Replaces a ballot's personal data and sends it to be checked again.
 
@@ -188,6 +193,7 @@ class BallotRepository:
                     self.session.add(data)
                 _holding(data, hmacs, sealed, key_version)
                 ballot.person_hmac = person_hmac
+                ballot.age_band, ballot.gender = age_band, gender
                 ballot.status = BallotStatus.PENDING
                 ballot.reasons = []
                 ballot.verified_at = None

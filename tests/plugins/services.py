@@ -51,8 +51,9 @@ def key_prefix() -> str:
 
 @pytest.fixture
 def pii_keys() -> dict[str, str]:
-    """Fresh PII keys, as the settings take them (hex)."""
-    return {"pii_hmac_key": secrets.token_hex(32), "pii_encryption_key": secrets.token_hex(32)}
+    """Fresh PII keys and the board's signing key, as the settings take them (hex)."""
+    return {"pii_hmac_key": secrets.token_hex(32), "pii_encryption_key": secrets.token_hex(32),
+            "board_signing_key": secrets.token_hex(32)}
 
 
 def run(coro):

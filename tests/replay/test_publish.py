@@ -126,7 +126,8 @@ def voter_cast(sessions, scene, vault):
     return cast
 
 
-async def test_the_commands_count_publish_and_export_what_recomputes(tmp_path, sample_csv, monkeypatch, capsys):
+async def test_the_commands_count_publish_and_export_what_recomputes(tmp_path, sample_csv, monkeypatch, capsys,
+                                                                     pii_keys):
     from storage.database import create_engine, create_session_factory
     from storage.migrate import upgrade
 
@@ -137,6 +138,8 @@ async def test_the_commands_count_publish_and_export_what_recomputes(tmp_path, s
     poll_id = await load_replay(create_session_factory(engine), path, houses)
     await engine.dispose()
     monkeypatch.setenv("DATABASE_URL", url)
+    for name, value in pii_keys.items():
+        monkeypatch.setenv(name.upper(), value)
     assert await _command(["count", str(poll_id)]) == 0
     assert "closest to the threshold" in capsys.readouterr().out
     assert await _command(["publish", str(poll_id)]) == 0
@@ -158,6 +161,14 @@ async def test_the_commands_count_publish_and_export_what_recomputes(tmp_path, s
         assert row["decision"] == ("included" if over else "excluded"), row
     assert await _command(["export", "results", str(poll_id), "--format", "json"]) == 0
     assert len(json.loads(capsys.readouterr().out)["houses"]) == len(houses)
+    # the public board: every counted ballot a row, and the stand-alone verifier recomputes every house
+    assert await _command(["export", "board", str(poll_id), str(tmp_path / "board")]) == 0
+    capsys.readouterr()
+    assert await _command(["verify-board", str(tmp_path / "board")]) == 0
+    verified = capsys.readouterr().out
+    assert f"{len(houses):,} houses" in verified, verified
+    rows = (tmp_path / "board" / "rows.csv").read_text(encoding="utf-8").splitlines()
+    assert len(rows) - 1 == meta["totals"]["ballots_counted"]
 
 
 async def _command(argv: list[str]) -> int:
@@ -167,7 +178,7 @@ async def _command(argv: list[str]) -> int:
     return await asyncio.to_thread(main, argv)
 
 
-def test_publishing_an_open_poll_is_refused_by_the_command(tmp_path, monkeypatch, capsys):
+def test_publishing_an_open_poll_is_refused_by_the_command(tmp_path, monkeypatch, capsys, pii_keys):
     import asyncio
 
     from storage.database import create_engine, create_session_factory
@@ -190,6 +201,8 @@ def test_publishing_an_open_poll_is_refused_by_the_command(tmp_path, monkeypatch
 
     poll_id = asyncio.run(prepare())
     monkeypatch.setenv("DATABASE_URL", url)
+    for name, value in pii_keys.items():
+        monkeypatch.setenv(name.upper(), value)
     with pytest.raises(SystemExit) as stopped:
         main(["publish", str(poll_id)])
     assert stopped.value.code == 2

@@ -118,3 +118,22 @@ def validate_full_name(text: str) -> Validated[FullName]:
     if len(parts) == 3:
         patronymic = parts[2] if " " in parts[2] else _capitalised(parts[2])
     return Accepted(FullName(surname, name, patronymic))
+
+
+_MALE_PATRONYMIC = ("вич", "ич", "оглы", "улы", "uly", "ogly", "vich")
+_FEMALE_PATRONYMIC = ("вна", "чна", "шна", "кызы", "гызы", "qizi", "vna")
+
+
+def gender_by_patronymic(full_name: str) -> str | None:
+    """"f" or "m" as a Russian (or Turkic) patronymic tells it, else None: the statistics' only
+    source of gender, so that nothing but the name already given is used."""
+    words = normalise_name_key(full_name).split()
+    if len(words) < 3:
+        return None
+    # "Иван Петрович" and "Мамедов Али Гасан оглы": the ending is on the last word
+    last = words[-1]
+    if last.endswith(_FEMALE_PATRONYMIC):
+        return "f"
+    if last.endswith(_MALE_PATRONYMIC):
+        return "m"
+    return None

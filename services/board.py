@@ -1,0 +1,248 @@
+"""The public board of counted ballots: what a publication appends, and what a resident checks.
+
+At each publication every counted ballot that counts (not superseded by the same person's ballot
+on another channel) and is not on the board yet becomes one row, in the order of the trackers
+(so the order tells nothing of when anyone voted). A row that overtakes a ballot already on the
+board names that row's tracker in `replaces`. The rows form an RFC 9162 Merkle log (`board/`);
+each publication's checkpoint, signed with the board's Ed25519 key, carries the log's size and
+root and the SHA-256 of the rules and of the per-house results file.
+
+A tracker is a keyed digest of the receipt, and a flat's pseudonym a keyed digest of the flat:
+without the key, neither leads back to a receipt or a flat number.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from fractions import Fraction
+
+from board.checkpoint import Checkpoint, Signer, open_note
+from board.merkle import MerkleLog
+from board.rows import BoardRow
+from counting.ballots import CountedBallot, Superseded
+from storage.models import BallotStatus, Choice, Poll
+from storage.pii import PiiVault
+from storage.publications import Publication
+from storage.receipts import normalise_receipt
+from storage.repositories import BallotRepository, HouseRepository, ResultsRepository
+from storage.repositories.board import BoardRepository
+from verification.calendar import MOSCOW
+
+TRACKER_HEX = 32
+FLAT_HEX = 16
+
+
+def tracker_of(vault: PiiVault, poll_id: int, receipt: str) -> str:
+    return vault.digest("board_tracker", f"{poll_id}:{normalise_receipt(receipt)}")[:TRACKER_HEX]
+
+
+def flat_of(vault: PiiVault, poll_id: int, house_id: int, flat: str) -> str:
+    return vault.digest("board_flat", f"{poll_id}:{house_id}:{flat}")[:FLAT_HEX]
+
+
+def origin_of(signer: Signer, poll_id: int) -> str:
+    """The log's name in its checkpoints: the key's name and the poll."""
+    return f"{signer.name}/poll/{poll_id}"
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Standing(StrEnum):
+    """Where a receipt's ballot stands with respect to the board."""
+
+    ON_BOARD = "on_board"  # a row of the array, with its proof
+    REPLACED = "replaced"  # on the board, then overtaken by the same person's other-channel ballot
+    SUPERSEDED = "superseded"  # never a row: the same person's other ballot counts
+    AWAITING = "awaiting"  # counted, the next publication adds it
+    PENDING = "pending"  # still being checked
+    REJECTED = "rejected"  # not counted: reasons say why
+    UNKNOWN = "unknown"  # no such receipt in the poll
+
+
+@dataclass(frozen=True, slots=True)
+class Proof:
+    """A row with what its inclusion needs: its place, the log's size, the path and the checkpoint."""
+
+    row: BoardRow
+    index: int
+    size: int
+    path: tuple[bytes, ...]
+    note: str
+    vkey: str
+    publication: int  # the publication whose checkpoint the proof leads to
+
+    def bundle(self) -> dict:
+        """The JSON the site's page embeds for the browser to verify (`web/static/board.js`)."""
+        import base64
+
+        return {"row": self.row._asdict(), "index": self.index, "size": self.size,
+                "path": [base64.b64encode(h).decode() for h in self.path], "note": self.note, "vkey": self.vkey}
+
+
+@dataclass(frozen=True, slots=True)
+class OpenData:
+    """The board's files' contents, as `board.files.write_board` takes them."""
+
+    vkey: str
+    rules_json: str
+    rows: list[BoardRow]
+    checkpoints: dict[int, str]
+    results: dict[int, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    standing: Standing
+    poll_id: int
+    receipt: str
+    address: str | None = None
+    proof: Proof | None = None
+    reasons: tuple[str, ...] = ()
+    replaced_in: int | None = None  # the publication whose row replaced this one
+    by_channel: str | None = None  # the channel of the ballot that counts instead
+
+
+class BoardDesk:
+    """Appends a publication's rows and signs its checkpoint; finds a receipt's row and proof.
+
+    `signer` may be None for reading only (no publication can be made with it)."""
+
+    _logs: dict[tuple[int, int], MerkleLog] = {}  # (poll, size) → its log: rows are never rewritten
+
+    def __init__(self, session, vault: PiiVault, signer: Signer | None) -> None:
+        self._session = session
+        self._vault = vault
+        self._signer = signer
+        self._board = BoardRepository(session)
+
+    @property
+    def vkey(self) -> str | None:
+        return self._signer.vkey if self._signer is not None else None
+
+    async def append(self, poll: Poll, publication: Publication, counted: Sequence[CountedBallot],
+                     superseded: Sequence[Superseded], *, results_sha256: str, at: datetime) -> str:
+        """Adds the publication's rows and signs the checkpoint; the caller commits. Returns the
+        signed note (also stored with the publication)."""
+        if self._signer is None:
+            raise RuntimeError("publishing the board needs its signing key (BOARD_SIGNING_KEY)")
+        losers = {s.ballot_id: s.by for s in superseded}
+        on_board = await self._board.on_board(poll.id)
+        replaced = {by: on_board[loser] for loser, by in losers.items() if loser in on_board}
+        new = [ballot for ballot in counted if ballot.ballot_id not in losers and ballot.ballot_id not in on_board]
+        facts = await self._board.facts([ballot.ballot_id for ballot in new])
+        unoms = {house.id: house.unom for house in await HouseRepository(self._session).all()}
+        fallback = at.astimezone(MOSCOW).date()
+        rows = []
+        for ballot in new:
+            fact = facts[ballot.ballot_id]
+            share = ballot.share if isinstance(ballot.share, Fraction) else Fraction(ballot.share)
+            rows.append({
+                "ballot_id": ballot.ballot_id, "tracker": tracker_of(self._vault, poll.id, fact.receipt),
+                "unom": unoms[ballot.house], "flat": flat_of(self._vault, poll.id, ballot.house, ballot.flat),
+                "choice": Choice.YES.value if ballot.yes else Choice.NO.value,
+                "share": f"{share.numerator}/{share.denominator}", "channel": ballot.channel,
+                "counted_on": fact.verified_at.astimezone(MOSCOW).date() if fact.verified_at else fallback,
+                "replaces": replaced.get(ballot.ballot_id, ""),
+            })
+        rows.sort(key=lambda row: row["tracker"])
+        size = await self._board.append(poll.id, publication.id, rows)
+        log = await self.log(poll.id, size)
+        checkpoint = Checkpoint.of_publication(
+            origin_of(self._signer, poll.id), size, log.root(), publication=publication.number,
+            rules_sha256=publication.rules_digest, results_sha256=results_sha256)
+        note = self._signer.sign(checkpoint)
+        publication.board_size, publication.checkpoint = size, note
+        return note
+
+    async def log(self, poll_id: int, size: int) -> MerkleLog:
+        """The Merkle log of the board's first `size` rows (kept: rows are never rewritten)."""
+        key = (poll_id, size)
+        log = self._logs.get(key)
+        if log is None:
+            log = MerkleLog.of_leaves(row.leaf() for row in await self.rows(poll_id, size))
+            if log.size != size:
+                raise RuntimeError(f"the board of poll {poll_id} has {log.size} rows, not {size}")
+            self._logs.clear()  # one log at a time: a million rows is some 64 MB
+            self._logs[key] = log
+        return log
+
+    async def rows(self, poll_id: int, size: int | None = None) -> list[BoardRow]:
+        return [BoardRow(poll, number, tracker, unom, flat, choice, share, channel, counted_on.isoformat(), replaces)
+                for poll, number, tracker, unom, flat, choice, share, channel, counted_on, replaces
+                in await self._board.entries(poll_id, size)]
+
+    async def lookup(self, poll_id: int, receipt: str) -> Lookup:
+        """Where the receipt's ballot stands; for a row, its proof against the newest checkpoint."""
+        code = normalise_receipt(receipt)
+        ballot = await BallotRepository(self._session).by_receipt(code)
+        if ballot is None or ballot.poll_id != poll_id:
+            return Lookup(Standing.UNKNOWN, poll_id, code)
+        address = ballot.house.address
+        if ballot.status == BallotStatus.PENDING:
+            return Lookup(Standing.PENDING, poll_id, code, address)
+        if ballot.status == BallotStatus.REJECTED:
+            return Lookup(Standing.REJECTED, poll_id, code, address, reasons=tuple(ballot.reasons or ()))
+        entry = await self._board.entry_of(poll_id, ballot.id)
+        if entry is None:
+            superseded = await self._board.superseded(ballot.id)
+            if superseded is not None:
+                return Lookup(Standing.SUPERSEDED, poll_id, code, address, by_channel=superseded.get("by_channel"))
+            return Lookup(Standing.AWAITING, poll_id, code, address)
+        publication = await ResultsRepository(self._session).latest(poll_id)
+        proof = await self._proof(entry, publication)
+        later = await self._board.replaced_by(poll_id, entry.tracker)
+        if later is not None:
+            number = await self._publication_number(later.publication_id)
+            return Lookup(Standing.REPLACED, poll_id, code, address, proof, replaced_in=number,
+                          by_channel=later.channel)
+        return Lookup(Standing.ON_BOARD, poll_id, code, address, proof)
+
+    async def _proof(self, entry, publication: Publication) -> Proof:
+        size, index = publication.board_size, entry.position
+        log = await self.log(entry.poll_id, size)
+        row = BoardRow(entry.poll_id, await self._publication_number(entry.publication_id), entry.tracker,
+                       entry.unom, entry.flat, entry.choice, entry.share, entry.channel,
+                       entry.counted_on.isoformat(), entry.replaces)
+        return Proof(row, index, size, tuple(log.inclusion_proof(index, size)), publication.checkpoint,
+                     self.vkey or "", publication.number)
+
+    async def _publication_number(self, publication_id: int) -> int:
+        publication = await self._session.get(Publication, publication_id)
+        return publication.number
+
+    async def open_data(self, poll_id: int) -> OpenData:
+        """Everything `board/files.py` writes for the poll: the verifier key, the rules, the rows
+        and each publication's checkpoint and results file (as it was hashed when published)."""
+        from counting.rules import CountingRules
+        from services.exports import PublicResults, results_csv
+
+        public = PublicResults(self._session)
+        publications = [p for p in await ResultsRepository(self._session).publications(poll_id) if p.checkpoint]
+        if not publications:
+            raise LookupError(f"poll {poll_id} has no publication on the board")
+        results = {}
+        for publication in publications:
+            text = results_csv(await public.published(publication))
+            if sha256_text(text) != publication.results_digest:
+                raise ValueError(f"publication {publication.number}'s results no longer read as they were "
+                                 "published (were the houses re-imported since?)")
+            results[publication.number] = text
+        vkey = self._verifier_key(publications[-1].checkpoint)
+        return OpenData(vkey, CountingRules.from_canonical(publications[-1].rules).canonical_json(),
+                        await self.rows(poll_id, publications[-1].board_size),
+                        {p.number: p.checkpoint for p in publications}, results)
+
+    def _verifier_key(self, note: str) -> str:
+        if self.vkey is None:
+            raise RuntimeError("the board's key (BOARD_SIGNING_KEY) is needed to name its verifier key")
+        open_note(note, self.vkey)  # the key in use signed what is stored
+        return self.vkey
+
+    def opened(self, note: str) -> Checkpoint:
+        """A stored checkpoint, its signature checked with the board's key."""
+        return open_note(note, self.vkey or "")
