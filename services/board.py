@@ -52,6 +52,10 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+class KeyChanged(ValueError):
+    """The board's signing key is not the one its earlier checkpoints were signed with."""
+
+
 class Standing(StrEnum):
     """Where a receipt's ballot stands with respect to the board."""
 
@@ -110,26 +114,26 @@ class Lookup:
 class BoardDesk:
     """Appends a publication's rows and signs its checkpoint; finds a receipt's row and proof.
 
-    `signer` may be None for reading only (no publication can be made with it)."""
+    Reading needs no key (`vault` and `signer` None): each publication keeps its verifier key."""
 
     _logs: dict[tuple[int, int], MerkleLog] = {}  # (poll, size) → its log: rows are never rewritten
 
-    def __init__(self, session, vault: PiiVault, signer: Signer | None) -> None:
+    def __init__(self, session, vault: PiiVault | None = None, signer: Signer | None = None) -> None:
         self._session = session
         self._vault = vault
         self._signer = signer
         self._board = BoardRepository(session)
 
-    @property
-    def vkey(self) -> str | None:
-        return self._signer.vkey if self._signer is not None else None
-
     async def append(self, poll: Poll, publication: Publication, counted: Sequence[CountedBallot],
                      superseded: Sequence[Superseded], *, results_sha256: str, at: datetime) -> str:
         """Adds the publication's rows and signs the checkpoint; the caller commits. Returns the
         signed note (also stored with the publication)."""
-        if self._signer is None:
-            raise RuntimeError("publishing the board needs its signing key (BOARD_SIGNING_KEY)")
+        if self._signer is None or self._vault is None:
+            raise RuntimeError("publishing the board needs its signing key and the PII keys")
+        earlier = {p.board_vkey for p in await ResultsRepository(self._session).publications(poll.id)
+                   if p.board_vkey and p.id != publication.id}
+        if earlier - {self._signer.vkey}:
+            raise KeyChanged(f"poll {poll.id}'s board is signed by {earlier.pop()}; BOARD_SIGNING_KEY is another key")
         losers = {s.ballot_id: s.by for s in superseded}
         on_board = await self._board.on_board(poll.id)
         replaced = {by: on_board[loser] for loser, by in losers.items() if loser in on_board}
@@ -156,7 +160,7 @@ class BoardDesk:
             origin_of(self._signer, poll.id), size, log.root(), publication=publication.number,
             rules_sha256=publication.rules_digest, results_sha256=results_sha256)
         note = self._signer.sign(checkpoint)
-        publication.board_size, publication.checkpoint = size, note
+        publication.board_size, publication.checkpoint, publication.board_vkey = size, note, self._signer.vkey
         return note
 
     async def log(self, poll_id: int, size: int) -> MerkleLog:
@@ -209,7 +213,7 @@ class BoardDesk:
                        entry.unom, entry.flat, entry.choice, entry.share, entry.channel,
                        entry.counted_on.isoformat(), entry.replaces)
         return Proof(row, index, size, tuple(log.inclusion_proof(index, size)), publication.checkpoint,
-                     self.vkey or "", publication.number)
+                     publication.board_vkey, publication.number)
 
     async def _publication_number(self, publication_id: int) -> int:
         publication = await self._session.get(Publication, publication_id)
@@ -232,17 +236,16 @@ class BoardDesk:
                 raise ValueError(f"publication {publication.number}'s results no longer read as they were "
                                  "published (were the houses re-imported since?)")
             results[publication.number] = text
-        vkey = self._verifier_key(publications[-1].checkpoint)
+        vkey = publications[-1].board_vkey
+        for publication in publications:  # one key signs a board: a reader is given one to check with
+            if publication.board_vkey != vkey:
+                raise ValueError(f"publication {publication.number} was signed by another key ({publication.board_vkey})")
+            open_note(publication.checkpoint, vkey)
         return OpenData(vkey, CountingRules.from_canonical(publications[-1].rules).canonical_json(),
                         await self.rows(poll_id, publications[-1].board_size),
                         {p.number: p.checkpoint for p in publications}, results)
 
-    def _verifier_key(self, note: str) -> str:
-        if self.vkey is None:
-            raise RuntimeError("the board's key (BOARD_SIGNING_KEY) is needed to name its verifier key")
-        open_note(note, self.vkey)  # the key in use signed what is stored
-        return self.vkey
-
-    def opened(self, note: str) -> Checkpoint:
-        """A stored checkpoint, its signature checked with the board's key."""
-        return open_note(note, self.vkey or "")
+    async def verifier_key(self, poll_id: int) -> str | None:
+        """The key the poll's board is signed with, as published; None before its first publication."""
+        latest = await ResultsRepository(self._session).latest(poll_id)
+        return latest.board_vkey if latest is not None else None

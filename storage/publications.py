@@ -51,6 +51,8 @@ class Publication(Base):
     #: the public array's size at this publication and its checkpoint (a signed note, `board/`)
     board_size: Mapped[int | None] = mapped_column(Integer)
     checkpoint: Mapped[str | None] = mapped_column(Text)
+    #: the verifier key (C2SP vkey) of the checkpoint's signature: all a reader needs to check it
+    board_vkey: Mapped[str | None] = mapped_column(String(200))
     #: SHA-256 of the per-house results file as published (the checkpoint signs it)
     results_digest: Mapped[str | None] = mapped_column(String(64))
 

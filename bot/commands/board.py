@@ -24,19 +24,15 @@ def add_kind(kinds: argparse._SubParsersAction) -> None:
 async def run_export_board(args: argparse.Namespace) -> int:
     from board.checkpoint import CheckpointError
     from board.files import write_board
-    from bot.keys import signer_of, vault_of, with_sandbox_keys
     from services.board import BoardDesk
 
-    settings = with_sandbox_keys(load_settings())
-    vault, signer = vault_of(settings), signer_of(settings)
-    async with database(settings) as sessions, sessions() as session:
+    async with database(load_settings()) as sessions, sessions() as session:
         try:
-            data = await BoardDesk(session, vault, signer).open_data(args.poll)
+            data = await BoardDesk(session).open_data(args.poll)
         except LookupError as error:
             raise CommandError(str(error)) from None
-        except CheckpointError:
-            raise CommandError("the stored checkpoints are not signed by BOARD_SIGNING_KEY's key: "
-                               "is it the key the board was published with?") from None
+        except CheckpointError as error:
+            raise CommandError(f"a stored checkpoint does not verify: {error}") from None
         except ValueError as error:
             raise CommandError(str(error)) from None
     try:

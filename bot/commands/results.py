@@ -78,7 +78,7 @@ async def run_count(args: argparse.Namespace) -> int:
 
 async def run_publish(args: argparse.Namespace) -> int:
     from bot.keys import signer_of, vault_of, with_sandbox_keys
-    from services.board import BoardDesk
+    from services.board import BoardDesk, KeyChanged
     from services.results import NotClosed, ResultsDesk
 
     settings = with_sandbox_keys(load_settings())
@@ -87,7 +87,7 @@ async def run_publish(args: argparse.Namespace) -> int:
         desk = ResultsDesk(session, BoardDesk(session, vault, signer))
         try:
             publication, new = await desk.publish(args.poll)
-        except NotClosed as error:
+        except (NotClosed, KeyChanged) as error:
             raise CommandError(str(error)) from None
         except LookupError:
             raise CommandError(f"there is no poll {args.poll}") from None

@@ -9,6 +9,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from board.checkpoint import Signer, open_note
+from board.merkle import leaf_hash, verify_inclusion
+from services.board import BoardDesk, Standing
 from services.paper import PaperDesk, cast_moment
 from services.results import ResultsDesk
 from storage.csv_file import csv_rows
@@ -100,8 +103,9 @@ async def test_paper_ballots_are_verified_and_the_later_of_two_channels_counts(v
         await session.execute(update(House).where(House.unom.in_([int(anna["unom"]), int(boris["unom"])]))
                               .values(flats_total=4))
         await PollRepository(session).close(stand.poll_id)
+    signer = Signer("test.local", bytes.fromhex(pii_keys["board_signing_key"]))
     async with stand.sessions() as session:
-        publication, _ = await ResultsDesk(session).publish(stand.poll_id)
+        publication, _ = await ResultsDesk(session, BoardDesk(session, vault, signer)).publish(stand.poll_id)
     assert publication.totals["ballots_counted"] == 2 and publication.totals["ballots_superseded"] == 1
     async with stand.sessions() as session:
         unom_of = dict((await session.execute(select(House.id, House.unom))).all())
@@ -113,6 +117,17 @@ async def test_paper_ballots_are_verified_and_the_later_of_two_channels_counts(v
     assert (anna_house.for_flats, anna_house.against_flats) == ((1, 0) if anna["unom"] == boris["unom"] else (0, 1))
     assert [code for code, _ in superseded] == [online_code]
     assert superseded[0][1]["by_channel"] == Channel.PAPER
+    # on the public board: the two counted paper ballots; the bot's ballot is superseded, never a row
+    async with stand.sessions() as session:
+        board = BoardDesk(session)
+        looked = {code: await board.lookup(stand.poll_id, code) for code in [online_code, *paper, "ZZZZZZZZZZ"]}
+    assert [looked[code].standing for code in looked] == [
+        Standing.SUPERSEDED, Standing.ON_BOARD, Standing.ON_BOARD, Standing.REJECTED, Standing.UNKNOWN]
+    assert looked[online_code].by_channel == Channel.PAPER
+    proof = looked[paper[0]].proof
+    checkpoint = open_note(proof.note, signer.vkey)
+    verify_inclusion(proof.index, proof.size, leaf_hash(proof.row.leaf()), proof.path, checkpoint.root)
+    assert (proof.row.choice, proof.row.channel, proof.row.unom, proof.size) == ("no", "paper", int(anna["unom"]), 2)
     # publishing again changes nothing and marks nothing twice
     async with stand.sessions() as session:
         _, new = await ResultsDesk(session).publish(stand.poll_id)

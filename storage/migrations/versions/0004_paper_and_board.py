@@ -49,6 +49,7 @@ def upgrade() -> None:
     with op.batch_alter_table("publications") as publications:
         publications.add_column(sa.Column("board_size", sa.Integer(), nullable=True))
         publications.add_column(sa.Column("checkpoint", sa.Text(), nullable=True))
+        publications.add_column(sa.Column("board_vkey", sa.String(200), nullable=True))
         publications.add_column(sa.Column("results_digest", sa.String(64), nullable=True))
     op.create_table(
         "board_rows",
@@ -83,6 +84,7 @@ def downgrade() -> None:
     op.drop_table("board_rows")
     with op.batch_alter_table("publications") as publications:
         publications.drop_column("results_digest")
+        publications.drop_column("board_vkey")
         publications.drop_column("checkpoint")
         publications.drop_column("board_size")
     op.execute("DELETE FROM ballot_events WHERE kind = 'superseded'")
