@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     # the public board's Ed25519 key (a 32-byte seed) and the name its checkpoints are signed by
     board_signing_key: SecretStr = SecretStr("")
     board_name: str = Field(default="house-vote.local", pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$")
+    # where residents find the public results site (the bot links to it); empty: no links
+    public_site_url: str = ""
+    # the statistics hide any group of fewer people than this (never under 5)
+    stats_threshold: int = Field(default=10, ge=5, le=1000)
 
     @field_validator("bot_token")
     @classmethod
@@ -63,6 +67,13 @@ class Settings(BaseSettings):
     def _api_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// address")
+        return value.rstrip("/")
+
+    @field_validator("public_site_url")
+    @classmethod
+    def _site_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be empty or an http:// or https:// address")
         return value.rstrip("/")
 
     @field_validator("database_url")
