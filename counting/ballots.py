@@ -35,7 +35,7 @@ class CountedBallot(NamedTuple):
 
     ballot_id: int
     house: Hashable  # the house's key (its id or unom)
-    flat: str  # the flat's number within the house
+    flat: Hashable  # the flat within the house: its number, or its id in a database
     person: str  # a keyed digest of the person: the same person on two channels has the same one
     yes: bool
     cast_at: datetime | str  # when it was cast; only compared, so a database's sortable text will do
@@ -108,7 +108,8 @@ _WHOLE = tuple(Fraction(n) for n in range(64))
 
 def _exact(weight: int | Fraction) -> Fraction:
     """The weight as a fraction; the small whole ones shared (fractions are immutable)."""
-    if isinstance(weight, Fraction):
+    # `type() is int`, not isinstance(…, Fraction): Fraction's ABC check costs more than the rest
+    if type(weight) is not int:
         return weight
     return _WHOLE[weight] if 0 <= weight < len(_WHOLE) else Fraction(weight)
 

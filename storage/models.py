@@ -230,6 +230,7 @@ class Ballot(Base):
         CheckConstraint(_one_of("status", BallotStatus), name="status"),
         Index(None, "status", "created_at"),
         Index(None, "poll_id", "house_id", "status"),
+        Index(None, "poll_id", "status", "updated_at"),  # the newest verdict of a count, at once
         Index(None, "resident_id"),
     )
 

@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from counting.ballots import CountedBallot
 from counting.houses import HouseResult, Protocol
-from storage.models import Ballot, BallotStatus, Choice, Flat, House, Poll, PollHouse, Resident
+from storage.models import Ballot, BallotStatus, Choice, House, Poll, PollHouse, Resident
 from storage.publications import HouseResultRow, MeetingProtocol, Publication
+from storage.repositories.dialect import driver_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,19 +42,21 @@ class ResultsRepository:
 
     async def counted_ballots(self, poll_id: int) -> CountedSince:
         """Every ballot of the poll that verification counted, as the count needs it."""
-        counted = (Ballot.poll_id == poll_id, Ballot.status == BallotStatus.COUNTED)
         # the moment is only compared (a person's two channels), never shown: SQLite's own text of it
         # sorts as the moment does, and turning 400,000 of them into datetimes took most of the read
         cast_at = type_coerce(Ballot.created_at, String) if self.session.bind.dialect.name == "sqlite" \
             else Ballot.created_at
-        statement = (select(Ballot.id, Ballot.house_id, Flat.number, Ballot.person_hmac, Ballot.choice,
+        # a flat by its id (no join). `status || ''` keeps SQLite off the status index, by which it
+        # would read most of the table's rows one by one in the order they were cast: a scan is 3× faster
+        statement = (select(Ballot.id, Ballot.house_id, Ballot.flat_id, Ballot.person_hmac, Ballot.choice,
                             cast_at, Ballot.channel)
-                     .join(Flat, Flat.id == Ballot.flat_id).where(*counted))
+                     .where(Ballot.poll_id == poll_id, Ballot.status.concat("") == BallotStatus.COUNTED.value))
         yes = Choice.YES.value
         ballots = [CountedBallot(ballot_id, house_id, flat, person, choice == yes, cast_at, channel)
                    for ballot_id, house_id, flat, person, choice, cast_at, channel
-                   in await (await self.session.connection()).execute(statement)]  # Core: no ORM rows
-        newest = await self.session.scalar(select(func.max(Ballot.updated_at)).where(*counted))
+                   in await driver_rows(self.session, statement)]
+        newest = await self.session.scalar(select(func.max(Ballot.updated_at)).where(
+            Ballot.poll_id == poll_id, Ballot.status == BallotStatus.COUNTED))  # by its own index
         return CountedSince(ballots, newest)
 
     async def flats_total(self, poll: Poll) -> dict[int, int | None]:

@@ -43,6 +43,7 @@ def upgrade() -> None:
         ballots.add_column(sa.Column("gender", sa.String(1), nullable=True))
     if sqlite:
         triggers.create_sqlite()
+    op.create_index(op.f("ix_ballots_poll_id_status_updated_at"), "ballots", ["poll_id", "status", "updated_at"])
     with op.batch_alter_table("ballot_events") as events:
         events.drop_constraint(op.f("ck_ballot_events_kind"), type_="check")
         events.create_check_constraint(op.f("ck_ballot_events_kind"), _one_of("kind", KINDS))
@@ -98,6 +99,7 @@ def downgrade() -> None:
         op.execute(f"DELETE FROM {child} WHERE ballot_id IN ({gone})")
     op.execute(f"UPDATE review_flags SET ballot_id = NULL WHERE ballot_id IN ({gone})")
     op.execute(f"DELETE FROM ballots WHERE id IN ({gone})")
+    op.drop_index(op.f("ix_ballots_poll_id_status_updated_at"), table_name="ballots")
     with op.batch_alter_table("ballots") as ballots:
         ballots.drop_column("gender")
         ballots.drop_column("age_band")
