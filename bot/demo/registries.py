@@ -260,6 +260,11 @@ def _made_up(flat: _Flat) -> dict[str, str]:
     return resident
 
 
+def flats_in_a_house(flats_per_house: int) -> int:
+    """How many flats a made-up house has: the registries know `flats_per_house` of them."""
+    return max(300, 3 * flats_per_house)
+
+
 def generate(houses: Sequence[tuple[int, str]], flats_per_house: int, seed: int,
              out_dir: Path, *, as_of: date = AS_OF,
              inconsistency_rate: float = 0.03) -> DemoSummary:
@@ -271,8 +276,7 @@ def generate(houses: Sequence[tuple[int, str]], flats_per_house: int, seed: int,
     wanted = list(_INCONSISTENCIES)  # one of each comes first, so even a small town has them
     owed = 0  # drawn for a flat without owners: the next owned flat takes it
     for unom, address in houses:
-        numbers = sorted(town.rng.sample(range(1, max(300, 3 * flats_per_house) + 1),
-                                         flats_per_house))
+        numbers = sorted(town.rng.sample(range(1, flats_in_a_house(flats_per_house) + 1), flats_per_house))
         for number in numbers:
             flat = town.flat(unom, address, str(number))
             owed += town.rng.random() < inconsistency_rate

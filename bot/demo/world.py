@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from pydantic import SecretStr
+from sqlalchemy import update
 
 from bot.demo import HOUSES_CSV
 from bot.settings import VAR_DIR, Settings
@@ -19,8 +20,10 @@ from storage.database import create_engine, create_session_factory
 from storage.house_import import import_houses
 from storage.migrate import upgrade
 from storage.pii import PiiVault
+from storage.models import House
 from storage.repositories import HouseRepository, PollRepository
-from bot.demo.residents import load_demo_registries, residents_for_page
+from bot.demo.registries import flats_in_a_house
+from bot.demo.residents import FLATS_PER_HOUSE, load_demo_registries, residents_for_page
 
 DEMO_REGISTRIES_DIR = VAR_DIR / "demo-registries"
 DEMO_POLL_TITLE = "Программа реновации жилищного фонда"
@@ -87,6 +90,10 @@ async def _houses_and_poll(sessions, now: datetime) -> DemoWorld:
         houses = HouseRepository(session)
         if await houses.count() == 0:
             await import_houses(session, HOUSES_CSV)
+        # the demo's made-up houses have a known size, so its count decides (the 2017 replay, when
+        # it loads, puts the real houses' estimates in their place)
+        await session.execute(update(House).where(House.flats_total.is_(None))
+                              .values(flats_total=flats_in_a_house(FLATS_PER_HOUSE)))
         count = await houses.count()
         polls = PollRepository(session)
         existing = [p for p in await polls.list() if p.accepts_ballots_at(now)]
