@@ -7,17 +7,18 @@ board names that row's tracker in `replaces`. The rows form an RFC 9162 Merkle l
 each publication's checkpoint, signed with the board's Ed25519 key, carries the log's size and
 root and the SHA-256 of the rules and of the per-house results file.
 
-A tracker is a keyed digest of the receipt, and a flat's pseudonym a keyed digest of the flat:
-without the key, neither leads back to a receipt or a flat number.
+A tracker is a keyed digest of the receipt, and a flat's pseudonym a keyed digest of the flat's
+id: without the key, neither leads back to a receipt or a flat number.
 """
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from hashlib import blake2b
+from operator import itemgetter
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from fractions import Fraction
 
 from board.checkpoint import Checkpoint, Signer, open_note
 from board.merkle import MerkleLog
@@ -29,18 +30,31 @@ from storage.publications import Publication
 from storage.receipts import normalise_receipt
 from storage.repositories import BallotRepository, HouseRepository, ResultsRepository
 from storage.repositories.board import BoardRepository
-from verification.calendar import MOSCOW
 
 TRACKER_HEX = 32
 FLAT_HEX = 16
 
 
+class Pseudonyms:
+    """Trackers of receipts and pseudonyms of flats: BLAKE2b keyed with keys derived from the
+    PII HMAC key (a publication makes some 800,000 of them; HMAC-SHA256 took seconds)."""
+
+    def __init__(self, vault: PiiVault, poll_id: int) -> None:
+        self._tracker_key = vault.derived_key("board_tracker")
+        self._flat_key = vault.derived_key("board_flat")
+        self._poll = f"{poll_id}:".encode()
+
+    def tracker(self, receipt: str) -> str:
+        """The tracker of a stored (normalised) receipt code."""
+        return blake2b(self._poll + receipt.encode(), key=self._tracker_key, digest_size=TRACKER_HEX // 2).hexdigest()
+
+    def flat(self, flat_id: int) -> str:
+        return blake2b(self._poll + str(flat_id).encode(), key=self._flat_key, digest_size=FLAT_HEX // 2).hexdigest()
+
+
 def tracker_of(vault: PiiVault, poll_id: int, receipt: str) -> str:
-    return vault.digest("board_tracker", f"{poll_id}:{normalise_receipt(receipt)}")[:TRACKER_HEX]
-
-
-def flat_of(vault: PiiVault, poll_id: int, house_id: int, flat: str) -> str:
-    return vault.digest("board_flat", f"{poll_id}:{house_id}:{flat}")[:FLAT_HEX]
+    """The tracker of a receipt code as a resident types it."""
+    return Pseudonyms(vault, poll_id).tracker(normalise_receipt(receipt))
 
 
 def origin_of(signer: Signer, poll_id: int) -> str:
@@ -116,7 +130,9 @@ class BoardDesk:
 
     Reading needs no key (`vault` and `signer` None): each publication keeps its verifier key."""
 
-    _logs: dict[tuple[int, int], MerkleLog] = {}  # (poll, size) → its log: rows are never rewritten
+    # (database, poll, size) → its log: rows are never rewritten; one log at a time (a million rows
+    # is some 64 MB), the database by its engine, so two databases in a process never share one
+    _kept: tuple[object, int, int, MerkleLog] | None = None
 
     def __init__(self, session, vault: PiiVault | None = None, signer: Signer | None = None) -> None:
         self._session = session
@@ -137,25 +153,22 @@ class BoardDesk:
         losers = {s.ballot_id: s.by for s in superseded}
         on_board = await self._board.on_board(poll.id)
         replaced = {by: on_board[loser] for loser, by in losers.items() if loser in on_board}
-        new = [ballot for ballot in counted if ballot.ballot_id not in losers and ballot.ballot_id not in on_board]
-        facts = await self._board.facts([ballot.ballot_id for ballot in new])
+        facts = await self._board.counted_facts(poll.id)
         unoms = {house.id: house.unom for house in await HouseRepository(self._session).all()}
-        fallback = at.astimezone(MOSCOW).date()
+        names, yes, no = Pseudonyms(self._vault, poll.id), Choice.YES.value, Choice.NO.value
         rows = []
-        for ballot in new:
-            fact = facts[ballot.ballot_id]
-            share = ballot.share if isinstance(ballot.share, Fraction) else Fraction(ballot.share)
-            rows.append({
-                "ballot_id": ballot.ballot_id, "tracker": tracker_of(self._vault, poll.id, fact.receipt),
-                "unom": unoms[ballot.house], "flat": flat_of(self._vault, poll.id, ballot.house, ballot.flat),
-                "choice": Choice.YES.value if ballot.yes else Choice.NO.value,
-                "share": f"{share.numerator}/{share.denominator}", "channel": ballot.channel,
-                "counted_on": fact.verified_at.astimezone(MOSCOW).date() if fact.verified_at else fallback,
-                "replaces": replaced.get(ballot.ballot_id, ""),
-            })
-        rows.sort(key=lambda row: row["tracker"])
+        for ballot in counted:
+            ballot_id = ballot.ballot_id
+            if ballot_id in losers or ballot_id in on_board:
+                continue
+            receipt, counted_on = facts[ballot_id]
+            share = ballot.share
+            rows.append((ballot_id, names.tracker(receipt), unoms[ballot.house], names.flat(ballot.flat),
+                         yes if ballot.yes else no, f"{share.numerator}/{share.denominator}", ballot.channel,
+                         counted_on, replaced.get(ballot_id, "")))
+        rows.sort(key=itemgetter(1))  # by tracker: the order tells nothing of who voted when
         size = await self._board.append(poll.id, publication.id, rows)
-        log = await self.log(poll.id, size)
+        log = await self.log(poll.id, size, fresh=True)
         checkpoint = Checkpoint.of_publication(
             origin_of(self._signer, poll.id), size, log.root(), publication=publication.number,
             rules_sha256=publication.rules_digest, results_sha256=results_sha256)
@@ -163,22 +176,21 @@ class BoardDesk:
         publication.board_size, publication.checkpoint, publication.board_vkey = size, note, self._signer.vkey
         return note
 
-    async def log(self, poll_id: int, size: int) -> MerkleLog:
-        """The Merkle log of the board's first `size` rows (kept: rows are never rewritten)."""
-        key = (poll_id, size)
-        log = self._logs.get(key)
-        if log is None:
-            log = MerkleLog.of_leaves(row.leaf() for row in await self.rows(poll_id, size))
-            if log.size != size:
-                raise RuntimeError(f"the board of poll {poll_id} has {log.size} rows, not {size}")
-            self._logs.clear()  # one log at a time: a million rows is some 64 MB
-            self._logs[key] = log
+    async def log(self, poll_id: int, size: int, *, fresh: bool = False) -> MerkleLog:
+        """The Merkle log of the board's first `size` rows; `fresh` reads them again (a checkpoint
+        is signed only over rows just read)."""
+        engine = self._session.bind.sync_engine
+        kept = BoardDesk._kept
+        if not fresh and kept is not None and kept[0] is engine and kept[1:3] == (poll_id, size):
+            return kept[3]
+        log = MerkleLog.of_leaves(row.leaf() for row in await self.rows(poll_id, size))
+        if log.size != size:
+            raise RuntimeError(f"the board of poll {poll_id} has {log.size} rows, not {size}")
+        BoardDesk._kept = (engine, poll_id, size, log)
         return log
 
     async def rows(self, poll_id: int, size: int | None = None) -> list[BoardRow]:
-        return [BoardRow(poll, number, tracker, unom, flat, choice, share, channel, counted_on.isoformat(), replaces)
-                for poll, number, tracker, unom, flat, choice, share, channel, counted_on, replaces
-                in await self._board.entries(poll_id, size)]
+        return [BoardRow(*entry) for entry in await self._board.entries(poll_id, size)]
 
     async def lookup(self, poll_id: int, receipt: str) -> Lookup:
         """Where the receipt's ballot stands; for a row, its proof against the newest checkpoint."""

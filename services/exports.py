@@ -84,7 +84,9 @@ def results_json(results: PublishedResults) -> str:
 def results_csv(results: PublishedResults) -> str:
     """The header as JSON on a first line starting with "# ", then the houses under a header row."""
     buffer = io.StringIO()
-    buffer.write(f"# {json.dumps(results.header(), ensure_ascii=False)}\n")
+    # keys sorted: PostgreSQL's JSONB gives the stored totals back in an order of its own, and the
+    # checkpoint signs this file's SHA-256 as it was written at publication
+    buffer.write(f"# {json.dumps(results.header(), ensure_ascii=False, sort_keys=True)}\n")
     writer = csv.DictWriter(buffer, fieldnames=EXPORTED, lineterminator="\n")
     writer.writeheader()
     writer.writerows(h.exported() for h in results.houses)

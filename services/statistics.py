@@ -39,7 +39,10 @@ class Statistics:
 
 
 class StatisticsDesk:
-    _published: dict[tuple[int, int, int], Statistics] = {}  # (poll, publication, threshold) → figures
+    # (database, poll, publication, threshold) → figures; the database by its engine, so two
+    # databases in one process never share figures
+    _published: dict[tuple[object, int, int, int], Statistics] = {}
+    KEPT = 16
 
     def __init__(self, session, threshold: int = DEFAULT_THRESHOLD) -> None:
         self._session = session
@@ -53,11 +56,14 @@ class StatisticsDesk:
             raise PollNotFound(poll_id)
         latest = await ResultsRepository(self._session).latest(poll_id)
         if latest is not None:
-            key = (poll_id, latest.number, self._threshold)
+            key = (self._session.bind.sync_engine, poll_id, latest.number, self._threshold)
             kept = self._published.get(key)
             if kept is None:
                 records = await StatisticsRepository(self._session).records(poll_id)
-                kept = self._published[key] = self._figures(poll_id, latest.number, records, results=True)
+                kept = self._figures(poll_id, latest.number, records, results=True)
+                if len(self._published) >= self.KEPT:
+                    self._published.clear()
+                self._published[key] = kept
             return kept
         if poll.opens_at > now:
             raise NotShown("not_started")

@@ -69,6 +69,13 @@ class PiiVault:
         mac.update(value.encode("utf-8"))
         return mac.hexdigest()
 
+    def derived_key(self, purpose: str) -> bytes:
+        """A 32-byte key of its own for `purpose`, derived from the HMAC key (HMAC-SHA256 of the
+        purpose), for a keyed hash that must run hundreds of thousands of times (BLAKE2b)."""
+        if not _KIND.match(purpose):
+            raise ValueError(f"a key's purpose must be a short lower-case word, not {purpose!r}")
+        return hmac.new(self._hmac_key, b"derived-key\x00" + purpose.encode(), hashlib.sha256).digest()
+
     def person_digest(self, full_name_key: str, birth_date: date) -> str:
         """The digest identifying a person: normalised full name plus birth date."""
         return self.digest("person", f"{full_name_key}\x00{birth_date.isoformat()}")

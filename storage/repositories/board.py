@@ -2,26 +2,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Ballot, BallotEvent, EventKind
+from storage.models import Ballot, BallotEvent, BallotStatus, EventKind
 from storage.publications import BoardEntry, Publication
-from storage.repositories.dialect import among
+from storage.repositories.dialect import among, driver_insert, driver_rows
 
 #: columns a row: SQLite takes at most 32,766 parameters a statement
 _CHUNK = 2_000
 
 
-@dataclass(frozen=True, slots=True)
-class BallotFacts:
-    """What a new row needs of its ballot beyond the count: its receipt and when it was counted."""
-
-    receipt: str
-    verified_at: datetime | None
+#: a new row's columns, in the order `append` takes its values
+COLUMNS = ("ballot_id", "tracker", "unom", "flat", "choice", "share", "channel", "counted_on", "replaces")
 
 
 class BoardRepository:
@@ -33,37 +28,43 @@ class BoardRepository:
         statement = select(BoardEntry.ballot_id, BoardEntry.tracker).where(BoardEntry.poll_id == poll_id)
         return dict((await (await self.session.connection()).execute(statement)).all())
 
-    async def facts(self, ballot_ids: Sequence[int]) -> dict[int, BallotFacts]:
-        if not ballot_ids:
-            return {}
-        statement = select(Ballot.id, Ballot.receipt_code, Ballot.verified_at).where(
-            among(self.session, Ballot.id, list(ballot_ids)))
-        return {ballot_id: BallotFacts(receipt, verified) for ballot_id, receipt, verified
-                in (await self.session.execute(statement)).all()}
+    async def counted_facts(self, poll_id: int) -> dict[int, tuple[str, date | str]]:
+        """Each counted ballot's receipt and the Moscow date of its verdict (of its cast, if it
+        has none), by ballot id: one scan, not a lookup a ballot. The date as `append` takes it:
+        ISO text on SQLite, a date on PostgreSQL."""
+        dialect = self.session.get_bind().dialect.name
+        moment = func.coalesce(Ballot.verified_at, Ballot.created_at)
+        # Moscow keeps UTC+3 all year since 2014
+        day = (func.date(moment, "+3 hours") if dialect == "sqlite"
+               else func.date(func.timezone("Europe/Moscow", moment)))
+        statement = select(Ballot.id, Ballot.receipt_code, day).where(
+            Ballot.poll_id == poll_id, Ballot.status.concat("") == BallotStatus.COUNTED.value)
+        return {ballot_id: (receipt, day) for ballot_id, receipt, day in await driver_rows(self.session, statement)}
 
-    async def append(self, poll_id: int, publication_id: int, rows: Sequence[dict]) -> int:
-        """Adds rows (BoardEntry columns but the place) after the board's last; its new size."""
+    async def append(self, poll_id: int, publication_id: int, rows: Sequence[tuple]) -> int:
+        """Adds rows (values of COLUMNS) after the board's last; the board's new size."""
         size = await self.size(poll_id)
-        values = [{**row, "poll_id": poll_id, "publication_id": publication_id, "position": size + i}
-                  for i, row in enumerate(rows)]
-        for start in range(0, len(values), _CHUNK):
-            await self.session.execute(insert(BoardEntry), values[start:start + _CHUNK])
-        return size + len(values)
+        await driver_insert(self.session, BoardEntry.__table__, ("poll_id", "position", "publication_id", *COLUMNS),
+                            [(poll_id, size + i, publication_id, *row) for i, row in enumerate(rows)])
+        return size + len(rows)
 
     async def size(self, poll_id: int) -> int:
         return await self.session.scalar(select(func.count()).select_from(BoardEntry)
                                          .where(BoardEntry.poll_id == poll_id))
 
     async def entries(self, poll_id: int, upto: int | None = None) -> list[tuple]:
-        """The rows' public fields in leaf order (the publication's number, not its id)."""
+        """The rows' public fields in leaf order (the publication's number, not its id); the
+        date as ISO text on either database."""
         b, p = BoardEntry.__table__, Publication.__table__
+        day = b.c.counted_on if self.session.get_bind().dialect.name == "sqlite" else func.to_char(
+            b.c.counted_on, "YYYY-MM-DD")
         statement = (select(b.c.poll_id, p.c.number, b.c.tracker, b.c.unom, b.c.flat, b.c.choice, b.c.share,
-                            b.c.channel, b.c.counted_on, b.c.replaces)
+                            b.c.channel, day, b.c.replaces)
                      .join(p, p.c.id == b.c.publication_id).where(b.c.poll_id == poll_id)
                      .order_by(b.c.position))
         if upto is not None:
             statement = statement.where(b.c.position < upto)
-        return list((await (await self.session.connection()).execute(statement)).all())
+        return await driver_rows(self.session, statement)
 
     async def entry_of(self, poll_id: int, ballot_id: int) -> BoardEntry | None:
         return await self.session.scalar(select(BoardEntry).where(

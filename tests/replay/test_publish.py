@@ -11,11 +11,15 @@ from fractions import Fraction
 import pytest
 from sqlalchemy import select, update
 
+from board.audit import verify_board
+from board.checkpoint import Signer
+from board.files import write_board
 from bot.cli import main
 from bot.demo import HOUSES_CSV
 from bot.demo.replay2017 import OFFICIAL, replay
 from bot.demo.replay_database import load_replay
 from counting.rules import CountingRules, SilentFlats
+from services.board import BoardDesk
 from services.results import NotClosed, ResultsDesk
 from storage.errors import PollStateError
 from storage.models import Ballot, BallotStatus, House
@@ -39,11 +43,13 @@ def sample_csv(tmp_path_factory) -> tuple:
     return path, list(replay(path))
 
 
-async def test_the_replay_counted_from_the_database_gives_the_published_results(sessions, sample_csv):
+async def test_the_replay_counted_from_the_database_gives_the_published_results(sessions, sample_csv, vault,
+                                                                              tmp_path):
     path, houses = sample_csv
     poll_id = await load_replay(sessions, path, houses)
+    signer = Signer("test.local", b"\x07" * 32)
     async with sessions() as session:
-        publication, new = await ResultsDesk(session).publish(poll_id)
+        publication, new = await ResultsDesk(session, BoardDesk(session, vault, signer)).publish(poll_id)
     assert new and publication.number == 1
     async with sessions() as session:
         unoms = dict((await session.execute(select(House.id, House.unom))).all())
@@ -57,6 +63,15 @@ async def test_the_replay_counted_from_the_database_gives_the_published_results(
     assert sum(1 for r in rows.values() if r.why == "protocol") == sum(1 for h in houses if h.protocol)
     assert publication.totals["ballots_counted"] == sum(1 for h in houses for b in h.ballots if b.counted) - \
         _superseded_pairs(houses)
+    # the public board holds every ballot that counts, and recomputes to every house's decision
+    async with sessions() as session:
+        data = await BoardDesk(session).open_data(poll_id)
+    assert len(data.rows) == publication.totals["ballots_counted"] == publication.board_size
+    write_board(tmp_path / "board", vkey=data.vkey, rules_json=data.rules_json, rows=data.rows,
+                checkpoints=data.checkpoints, results=data.results)
+    report = verify_board(tmp_path / "board")
+    assert report.ok, report.findings
+    assert report.checked.houses == len(houses)
 
 
 def _superseded_pairs(houses) -> int:
