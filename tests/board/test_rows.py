@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from board.rows import (
-    FIELDS, LEAF_PREFIX, BoardRow, RowError, checked, effective, read_csv, read_jsonl, write_csv, write_jsonl,
+    FIELDS, LEAF_PREFIX, BoardRow, RowError, checked, effective, jsonl_text, read_csv, read_jsonl, write_csv,
+    write_jsonl,
 )
 
 ROW = BoardRow(7, 1, "0123456789abcdef0123456789abcdef", 1234567, "fedcba9876543210", "yes", "1/2",
@@ -125,3 +126,10 @@ def test_the_board_package_imports_nothing_of_the_bot_or_the_database() -> None:
             "'services', 'bot')]; print(bad); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_quick_json_lines_are_what_the_writer_writes() -> None:
+    rows = [ROW, ROW._replace(unom=0, share="1/1", replaces="f" * 32, channel="paper")]
+    written = io.StringIO()
+    write_jsonl(rows, written)
+    assert jsonl_text(rows) == written.getvalue()

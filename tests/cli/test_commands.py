@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from board.checkpoint import Signer
+
 from bot.settings import decode_key
 from tests.plugins.database import HOUSES_CSV
 
@@ -128,12 +130,14 @@ def test_commands_on_a_database_never_migrated_say_what_to_do(cli):
     one_line_error(cli("poll", "list"), "python -m bot migrate")
 
 
-def test_keys_prints_two_fresh_usable_keys(cli):
+def test_keys_prints_three_fresh_usable_keys_and_the_boards_public_key(cli):
     first, second = cli.ok("keys"), cli.ok("keys")
     values = dict(line.split("=", 1) for line in first.splitlines() if not line.startswith("#"))
-    assert set(values) == {"PII_HMAC_KEY", "PII_ENCRYPTION_KEY"}
+    assert set(values) == {"PII_HMAC_KEY", "PII_ENCRYPTION_KEY", "BOARD_SIGNING_KEY"}
     assert all(len(decode_key(v, name=k)) == 32 for k, v in values.items())
-    assert values["PII_HMAC_KEY"] not in second
+    assert values["PII_HMAC_KEY"] not in second and values["BOARD_SIGNING_KEY"] not in second
+    vkey = next(line for line in first.splitlines() if "verifier key" in line).rsplit(" ", 1)[1]
+    assert vkey == Signer("house-vote.local", bytes.fromhex(values["BOARD_SIGNING_KEY"])).vkey
     # The printed lines work as settings.
     cli.ok("migrate")
     assert cli("poll", "list", **values).returncode == 0
