@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.commands.moments import EXAMPLES, parse_moment, shown
 from bot.commands.runtime import CommandError, cut, database, table
 from bot.settings import load_settings
+from counting.rules import CountingRules
 from storage.errors import PollNotFound, PollStateError
 from storage.house_import import HouseFileError, read_unoms
 from storage.models import Poll
@@ -57,6 +58,11 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
         "--verdict-days", type=int, default=4, metavar="N",
         help="working days within which each ballot gets its verdict (default 4)",
     )
+    create.add_argument("--live-turnout", action="store_true",
+                        help="show turnout (per house and in the statistics) while the vote runs")
+    create.add_argument("--rules", type=_rules, metavar="JSON",
+                        help='counting rules, e.g. \'{"silent": "for"}\' (default: the 2017 rules, 326-ПП); '
+                        "frozen when the poll opens")
     create.set_defaults(handler=create_poll)
 
     opening = actions.add_parser(
@@ -72,6 +78,13 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
 
     listing = actions.add_parser("list", help="show every poll", description="Shows every poll, newest first.")
     listing.set_defaults(handler=list_polls)
+
+
+def _rules(text: str) -> CountingRules:
+    try:
+        return CountingRules.from_json(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _levels(text: str) -> Levels:
@@ -101,14 +114,18 @@ async def create_poll(args: argparse.Namespace) -> int:
             poll = await polls.create(
                 title=args.title, question=args.question, opens_at=opens, closes_at=closes,
                 levels=args.levels, min_age=args.min_age, verdict_days=args.verdict_days,
-                house_ids=house_ids,
+                house_ids=house_ids, live_turnout=args.live_turnout,
             )
+            if args.rules is not None:
+                await polls.set_counting_rules(poll.id, args.rules)
         except ValueError as error:
             raise CommandError(str(error)) from None
         houses = await polls.house_count(poll)
     print(f"poll {poll.id} created as a draft: {poll.title}")
     print(f"  opens {shown(poll.opens_at)}, closes {shown(poll.closes_at)}; "
-          f"{'all' if poll.all_houses else houses} houses; {poll.levels}; min age {poll.min_age}")
+          f"{'all' if poll.all_houses else houses} houses; {poll.levels}; min age {poll.min_age}"
+          f"{'; turnout shown while it runs' if poll.live_turnout else ''}")
+    print(f"  counting rules: {PollRepository.counting_rules(poll).canonical_json()}")
     print(f"  start it with: python -m bot poll open {poll.id}")
     return 0
 

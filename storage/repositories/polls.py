@@ -31,8 +31,11 @@ class PollRepository:
         min_age: int = 18,
         verdict_days: int = 4,
         house_ids: Collection[int] | None = None,
+        live_turnout: bool = False,
     ) -> Poll:
-        """A new draft poll; `house_ids` None means every house, else exactly those houses.
+        """A new draft poll; `house_ids` None means every house, else exactly those houses;
+        `live_turnout`: residents see their house's turnout (and the statistics' turnout) before
+        the results are published.
 
         Datetimes must be timezone-aware; raises ValueError naming what is wrong (empty
         title or question, window closing before it opens, an empty house list, ages or
@@ -66,6 +69,7 @@ class PollRepository:
             verdict_days=verdict_days,
             state=PollState.DRAFT,
             all_houses=house_ids is None,
+            live_turnout=live_turnout,
         )
         self.session.add(poll)
         await self.session.flush()

@@ -96,9 +96,12 @@ def test_poll_life_create_open_close_list(cli):
     houses = cli.folder / "houses.csv"
     houses.write_text("unom\n1\n4\n", "utf-8")
     subset = cli.ok("poll", "create", "--title", "Двор", "--question", "Шлагбаум?", "--houses", str(houses),
-                    "--opens", "2026-12-01 09:00", "--closes", "2026-12-02 09:00", "--min-age", "21")
+                    "--opens", "2026-12-01 09:00", "--closes", "2026-12-02 09:00", "--min-age", "21",
+                    "--live-turnout", "--rules", '{"silent": "for", "threshold": "1/2"}')
     subset_id = re.search(r"poll (\d+) created", subset).group(1)
-    assert "2 houses" in subset
+    assert "2 houses" in subset and "turnout shown while it runs" in subset
+    assert '"silent":"for"' in subset and '"threshold":"1/2"' in subset
+    assert '"silent":"proportional"' in created and "turnout shown" not in created
 
     assert f"poll {poll_id} is open" in cli.ok("poll", "open", poll_id)
     assert f"poll {subset_id} is closed" in cli.ok("poll", "close", subset_id)
@@ -121,6 +124,7 @@ def test_poll_create_refuses_unknown_houses_and_bad_values(cli):
     one_line_error(cli(*base, "--houses", str(houses)), "unknown unom", "99999991, 99999992")
     one_line_error(cli(*base, "--opens", "tomorrow"), "--opens", "'tomorrow'")
     one_line_error(cli(*base, "--levels", "identity=5"), "--levels")
+    one_line_error(cli(*base, "--rules", '{"silent": "maybe"}'), "--rules", "silent must be one of")
     one_line_error(cli(*base, "--opens", "2026-12-02 10:00", "--closes", "2026-12-01 10:00"), "close after it opens")
     one_line_error(cli("poll", "create", "--question", "Q"), "--title")
     assert "no polls yet" in cli.ok("poll", "list")
