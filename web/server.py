@@ -12,8 +12,8 @@ class SiteServer:
     """The site on host:port (port 0 picks a free one); `url` is its base address once started."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], address_book: AddressBook, *,
-                 host: str = "127.0.0.1", port: int = 0, warm: bool = False) -> None:
-        self.app = create_app(session_factory, address_book, warm=warm)
+                 host: str = "127.0.0.1", port: int = 0, warm: bool = False, stats_threshold: int = 10) -> None:
+        self.app = create_app(session_factory, address_book, warm=warm, stats_threshold=stats_threshold)
         self._runner = web.AppRunner(self.app, shutdown_timeout=2.0, access_log=None)
         self._host, self._port = host, port
         self.url = ""

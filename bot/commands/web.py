@@ -13,7 +13,8 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
         "web", help="serve the public results site",
         description="Serves the results site over the configured database (DATABASE_URL): the votes, "
         "each vote's published results with search by address, filters and downloads (CSV, JSON), "
-        "and each house's count with its formula and chart. Russian by default, English on request. "
+        "each house's count with its formula and chart, the check of one's own vote against the signed "
+        "public board, the board's open data and the statistics. Russian by default, English on request. "
         "It only reads. Ctrl-C stops it.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8090, help="port (default 8090; 0 picks a free one)")
@@ -25,8 +26,10 @@ async def run(args: argparse.Namespace) -> int:
     from services.address_book import AddressBook
     from web.server import SiteServer
 
-    async with database(load_settings()) as sessions:
-        site = SiteServer(sessions, AddressBook(houses_of_poll), host=args.host, port=args.port, warm=True)
+    settings = load_settings()
+    async with database(settings) as sessions:
+        site = SiteServer(sessions, AddressBook(houses_of_poll), host=args.host, port=args.port, warm=True,
+                          stats_threshold=settings.stats_threshold)
         try:
             await site.start()
         except OSError as error:

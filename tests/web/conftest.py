@@ -2,7 +2,7 @@
 
 Written once per test session (a few seconds each): some 330 of the 2017 houses (every one
 decided otherwise, every one a general meeting decided, the houses of улица Кубинка, and every
-twentieth), counted and published; beside it an open poll with live turnout and one ballot being
+twentieth), counted and published, its counted ballots on the signed public board; beside it an open poll with live turnout and one ballot being
 checked, and a draft nobody may see. The site only reads, so every test shares them.
 """
 from __future__ import annotations
@@ -19,10 +19,12 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
 
+from board.checkpoint import Signer
 from bot.demo import HOUSES_CSV
 from bot.demo.replay2017 import replay
 from bot.demo.replay_database import load_replay
 from services.address_book import AddressBook
+from services.board import BoardDesk
 from services.results import ResultsDesk
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
@@ -35,6 +37,7 @@ from web.app import create_app
 SPECIAL = {31676, 31677, 31683, 78100}  # decided otherwise in 2017: no decision
 KUBINKA_12_3 = 12107  # улица Кубинка, дом 12, корпус 3
 WAITING_HOUSE = 12105  # a house of the open poll: улица Кубинка, дом 12, корпус 1
+BOARD_NAME = "test.local"  # the name the replay's board is signed by
 
 
 @dataclass(frozen=True)
@@ -71,10 +74,11 @@ async def _fill(url: str, schema: str | None, sample: Path, backend: str) -> Sit
         sessions = create_session_factory(engine)
         houses = list(replay(sample))
         replay_poll = await load_replay(sessions, sample, houses)
-        async with sessions() as session:
-            await ResultsDesk(session).publish(replay_poll)
-        now = datetime.now(UTC)
         vault = PiiVault(secrets.token_bytes(32), secrets.token_bytes(32))
+        signer = Signer(BOARD_NAME, secrets.token_bytes(32))
+        async with sessions() as session:  # on the public board too: the check page reads it
+            await ResultsDesk(session, BoardDesk(session, vault, signer)).publish(replay_poll)
+        now = datetime.now(UTC)
         async with sessions.begin() as session:
             polls = PollRepository(session)
             waiting = await HouseRepository(session).by_unom(WAITING_HOUSE)

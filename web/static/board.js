@@ -410,6 +410,9 @@
     } catch (error) {
       texts = {};  // unreadable texts: English it is
     }
+    // WebCrypto exists only in a secure context (https, localhost): say why the check cannot run
+    const insecure = document.getElementById("board-insecure");
+    if (insecure && !window.isSecureContext) insecure.hidden = false;
     const verdict = document.getElementById("board-verdict");
     if (verdict) verdict.textContent = say(texts, "checking");
     let result;
