@@ -16,6 +16,7 @@ from bot.i18n import catalogues
 from bot.isolation import BoundedRedisIsolation
 from bot.middlewares import CurrentPoll, DatabaseSession, ResidentContext, ResidentLocale
 from services.address_book import AddressBook
+from services.statistics import DEFAULT_THRESHOLD
 from storage.pii import PiiVault
 
 # an unfinished dialogue is kept this long in Redis; its answers are sealed anyway
@@ -43,11 +44,15 @@ def create_dispatcher(
     default_locale: str = "ru",
     redis: Redis | None = None,
     fsm_prefix: str = "fsm",
+    public_site_url: str = "",
+    stats_threshold: int = DEFAULT_THRESHOLD,
 ) -> Dispatcher:
+    """`public_site_url` (empty: no links) and `stats_threshold` reach the handlers that take them."""
     storage, isolation = create_fsm(redis, fsm_prefix)
     # events isolation: a double tap on "vote" is handled one tap after the other, never twice at once
     dispatcher = Dispatcher(
         storage=storage, events_isolation=isolation, vault=vault, address_book=address_book,
+        public_site_url=public_site_url.rstrip("/"), stats_threshold=stats_threshold,
     )
     dispatcher.update.outer_middleware(DatabaseSession(session_factory))
     # inner: run once the handler is chosen; the resident is loaded only for handlers registered

@@ -15,6 +15,8 @@ COMMANDS = (
     ("start", N_("Vote")),
     ("status", N_("My ballots and their status")),
     ("results", N_("Results for my house")),
+    ("check", N_("Check my vote on the public board")),
+    ("stats", N_("Statistics of the vote")),
     ("language", N_("Language")),
     ("help", N_("How to vote")),
     ("cancel", N_("Stop the current step")),

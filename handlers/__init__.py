@@ -9,8 +9,9 @@ from aiogram import Router
 def routers() -> list[Router]:
     """Every router in the order they must be tried; the fallback goes last."""
     from handlers import (
-        address, chats, corrections, entry, fallback, polls, results, review, start, status, vote,
+        address, chats, check, corrections, entry, fallback, polls, results, review, start, stats, status, vote,
     )
 
-    modules = (chats, start, status, results, corrections, polls, address, entry, review, vote, fallback)
+    modules = (chats, start, status, results, check, stats, corrections, polls, address, entry, review, vote,
+               fallback)
     return [module.create_router() for module in modules]

@@ -59,3 +59,26 @@ class ChoiceCb(CallbackData, prefix="choice"):
 class BallotCb(CallbackData, prefix="ballot"):
     action: BallotAction
     ballot_id: int = 0
+
+
+class CheckCb(CallbackData, prefix="check"):
+    """The "Check my vote" button under a results notice: the check screen of that poll."""
+
+    poll_id: int
+
+
+class StatsView(StrEnum):
+    """The breakdowns a chat shows (values of counting.breakdowns.Dimension); houses and districts
+    are too many bars for a chat picture: the site has them."""
+
+    AGE = "age"
+    GENDER = "gender"
+    OKRUG = "okrug"
+    DAY = "day"
+    HOUR = "hour"
+    CHANNEL = "channel"
+
+
+class StatsCb(CallbackData, prefix="stats"):
+    poll_id: int
+    view: StatsView

@@ -3,7 +3,8 @@
 "✅ Your vote for <house> was counted" or "❌ … was not counted", with each reason in plain
 words, what to do next and how to appeal (the verdicts catalogue), rendered when sent so that
 a resident who switched language reads it in the new one. Once a poll's results are published,
-each voter's house's result the same way, with a pointer to /results (sent after verdicts).
+each voter's house's result the same way, with a pointer to /results and a "Check my vote"
+button (sent after verdicts).
 
 Sending keeps to a global rate (25 messages a second by default: Telegram allows about 30), and
 Telegram's flood wait (429 retry_after) pauses the whole sender, not one message. A chat that
@@ -26,6 +27,7 @@ from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError, TelegramForbiddenError, TelegramNetworkError, TelegramRetryAfter,
 )
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -33,6 +35,7 @@ from bot.i18n import DEFAULT_LANGUAGE, pick_language, translator
 from bot.logs import first_line
 from bot.worker.loops import wait_or_stop
 from counting.houses import Why
+from handlers.callbacks import CheckCb
 from services.checking import RetryDelays
 from services.result_words import UNDECIDED, decision_text, number
 from storage.repositories.checks import VERDICT_NOTICE
@@ -51,6 +54,7 @@ FOR_SHARE = N_("For, with the share of the flats that did not vote: {for_pct} % 
                "{threshold} of all flats was needed.")
 BY_MEETING = N_("The general meeting of the owners decided it.")
 SEE_RESULTS = N_("The numbers, the formula and the chart: /results")
+CHECK_MY_VOTE = N_("🔎 Check my vote")
 SEND_TIMEOUT = 15  # seconds for one sendMessage
 
 
@@ -99,6 +103,15 @@ def _results(payload: Mapping[str, Any], gettext: Callable[[str], str], language
     return "\n".join(lines)
 
 
+def notice_markup(kind: str, payload: Mapping[str, Any],
+                  gettext: Callable[[str], str]) -> InlineKeyboardMarkup | None:
+    """The buttons under a notice: a results notice's opens the check of the resident's vote."""
+    if kind != RESULTS_NOTICE or not isinstance(payload.get("poll_id"), int):
+        return None
+    button = InlineKeyboardButton(text=gettext(CHECK_MY_VOTE), callback_data=CheckCb(poll_id=payload["poll_id"]).pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
 class NoticeSender:
     def __init__(self, *, session_factory: async_sessionmaker[AsyncSession], bot: Bot,
                  rate: float = 25, lease: timedelta = timedelta(seconds=60),
@@ -137,7 +150,9 @@ class NoticeSender:
     async def _deliver(self, notice: OutgoingNotice) -> None:
         try:
             language = pick_language(notice.language)
-            text = render_notice(notice.kind, notice.payload, translator(language), language)
+            gettext = translator(language)
+            text = render_notice(notice.kind, notice.payload, gettext, language)
+            markup = notice_markup(notice.kind, notice.payload, gettext)
         except UnknownNotice as error:
             log.error("notice %d cannot be rendered: %s", notice.id, error)
             await self._postpone(notice, str(error))
@@ -148,7 +163,7 @@ class NoticeSender:
                 return
             try:
                 sent = await self._bot.send_message(notice.chat_id, text, parse_mode="HTML",
-                                                    request_timeout=SEND_TIMEOUT)
+                                                    reply_markup=markup, request_timeout=SEND_TIMEOUT)
             except TelegramRetryAfter as error:
                 self._paused_until = max(self._paused_until, time.monotonic() + error.retry_after)
                 log.warning("Telegram asks to wait %d s before sending more", error.retry_after)
