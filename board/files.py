@@ -160,7 +160,8 @@ def _same_rows(root: Path, rows: list[BoardRow]) -> list[BoardRow]:
         raise BoardFileError(str(error)) from None
 
 
-# the columns of a results file (services/exports.py EXPORTED), of which the count checks these
+# the columns of a results file, which `export results` writes (services/exports.py) and the
+# verifier reads
 RESULT_COLUMNS = ("unom", "address", "okrug", "district", "flats_total", "for_flats", "against_flats",
                   "undecided_flats", "silent_flats", "effective_for", "effective_against", "base", "for_pct",
                   "against_pct", "decision", "why", "count_decision")

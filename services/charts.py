@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 _DRAWING = threading.Lock()  # pyplot keeps global state: one figure at a time per process
 COLOURS = {"for": "#2e7d32", "silent_for": "#a5d6a7", "undecided": "#bdbdbd",
@@ -42,30 +44,42 @@ def _pyplot():
     return pyplot
 
 
-def house_chart(bar: HouseBar, labels: Mapping[str, str], *, title: str = "") -> bytes:
-    """`labels`: a text for each of for, silent_for, undecided, silent_against, against, threshold."""
+@contextmanager
+def drawing(width: float, height: float) -> Iterator[tuple[Any, Any]]:
+    """A figure and its axes to draw on, one at a time per process (pyplot's state is global)."""
     pyplot = _pyplot()
-    parts = [("for", bar.for_flats), ("silent_for", bar.silent_for), ("undecided", bar.undecided),
-             ("silent_against", bar.silent_against), ("against", bar.against_flats)]
     with _DRAWING:
-        figure, axes = pyplot.subplots(figsize=(6.4, 2.0), dpi=100)
+        figure, axes = pyplot.subplots(figsize=(width, height), dpi=100)
         try:
-            left = 0.0
-            for key, value in parts:
-                if value > 0:
-                    axes.barh([0], [value], left=left, color=COLOURS[key], label=labels[key], height=0.6)
-                left += value
-            if bar.base:
-                axes.axvline(bar.threshold * bar.base, color="#000000", linestyle="--", linewidth=1.2,
-                             label=labels["threshold"])
-            axes.set_xlim(0, max(left, bar.base, 1))
-            axes.set_yticks([])
-            if title:
-                axes.set_title(title, fontsize=10)
-            axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3, fontsize=7, frameon=False)
-            figure.tight_layout()
-            out = io.BytesIO()
-            figure.savefig(out, format="png")
-            return out.getvalue()
+            yield figure, axes
         finally:
             pyplot.close(figure)
+
+
+def png(figure: Any, axes: Any, title: str = "") -> bytes:
+    """The figure as PNG bytes, with its title if there is one."""
+    if title:
+        axes.set_title(title, fontsize=10)
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
+
+
+def house_chart(bar: HouseBar, labels: Mapping[str, str], *, title: str = "") -> bytes:
+    """`labels`: a text for each of for, silent_for, undecided, silent_against, against, threshold."""
+    parts = [("for", bar.for_flats), ("silent_for", bar.silent_for), ("undecided", bar.undecided),
+             ("silent_against", bar.silent_against), ("against", bar.against_flats)]
+    with drawing(6.4, 2.0) as (figure, axes):
+        left = 0.0
+        for key, value in parts:
+            if value > 0:
+                axes.barh([0], [value], left=left, color=COLOURS[key], label=labels[key], height=0.6)
+            left += value
+        if bar.base:
+            axes.axvline(bar.threshold * bar.base, color="#000000", linestyle="--", linewidth=1.2,
+                         label=labels["threshold"])
+        axes.set_xlim(0, max(left, bar.base, 1))
+        axes.set_yticks([])
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3, fontsize=7, frameon=False)
+        return png(figure, axes, title)

@@ -16,15 +16,15 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
+from board.files import RESULT_COLUMNS
 from counting.houses import Protocol
 from counting.rules import CountingRules
 from storage.models import Poll, PollState
 from storage.publications import Publication
 from storage.repositories import HouseRepository, PollRepository, ResultsRepository
 
-EXPORTED = ("unom", "address", "okrug", "district", "flats_total", "for_flats", "against_flats",
-            "undecided_flats", "silent_flats", "effective_for", "effective_against", "base", "for_pct",
-            "against_pct", "decision", "why", "count_decision")
+#: a results file's columns, as the board's verifier reads them back (defined there: board/ is pure)
+EXPORTED = RESULT_COLUMNS
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,14 +7,13 @@ what a chart may show is decided, and tested, apart from the drawing.
 """
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from counting.breakdowns import Breakdown, Cell
 from counting.disclosure import Suppressed
-from services.charts import _DRAWING, _pyplot  # the house charts' lock: pyplot's state is per process
+from services.charts import drawing, png
 
 MAX_BARS = 200  # a taller picture is unreadable (and past matplotlib's pixel limit soon after)
 COLOURS = {"yes": "#2e7d32", "no": "#c62828", "ballots": "#1565c0", "suppressed": "#9e9e9e"}
@@ -63,19 +62,9 @@ def breakdown_png(breakdown: Breakdown, *, title: str, labels: Mapping[str, str]
     bars = chart_bars(breakdown, labels)
     if len(bars) > MAX_BARS:
         raise ValueError(f"{len(bars)} cells are too many for one chart (at most {MAX_BARS})")
-    pyplot = _pyplot()
-    with _DRAWING:
-        figure, axes = pyplot.subplots(figsize=(6.4, max(2.0, 1.2 + 0.28 * len(bars))), dpi=100)
-        try:
-            draw(axes, bars, labels, parts=("yes", "no") if breakdown.results else ("ballots",))
-            if title:
-                axes.set_title(title, fontsize=10)
-            figure.tight_layout()
-            out = io.BytesIO()
-            figure.savefig(out, format="png")
-            return out.getvalue()
-        finally:
-            pyplot.close(figure)
+    with drawing(6.4, max(2.0, 1.2 + 0.28 * len(bars))) as (figure, axes):
+        draw(axes, bars, labels, parts=("yes", "no") if breakdown.results else ("ballots",))
+        return png(figure, axes, title)
 
 
 def draw(axes: Any, bars: Sequence[Bar], labels: Mapping[str, str], *, parts: Sequence[str]) -> None:

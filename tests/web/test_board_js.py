@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from tests.board.vectors import LEAVES, ROOTS
 from tests.web.board_vectors import (
     ORIGIN, Board, Signer, Tree, UniformTree, b64, checkpoint_body, leaf_hash, leaf_text, sample_row,
 )
@@ -24,28 +25,11 @@ pytestmark = pytest.mark.browser
 BOARD_JS = (Path(__file__).parents[2] / "web" / "static" / "board.js").read_text(encoding="utf-8")
 STEPS = ["leaf", "path", "signature", "root"]
 
-# transparency-dev/merkle testonly/constants.go: LeafInputs, NodeHashes()[0] and RootHashes()[1:]
-VECTOR_LEAVES = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"]
-VECTOR_LEAF_HASHES = [
-    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-    "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-    "0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7",
-    "07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7",
-    "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-    "4271a26be0d8a84f0bd54c8c302e7cb3a3b5d1fa6780a40bcce2873477dab658",
-    "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
-    "46f6ffadd3d06a09ff3c5860d2755c8b9819db7df44251788c7d8e3180de8eb1",
-]
-VECTOR_ROOTS = [
-    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
-]
+# the reference tree's leaves as hex, their leaf hashes (RFC 9162: SHA-256 of 0x00 and the leaf;
+# the first is the published root of size 1) and the published roots of sizes 1 to 8
+VECTOR_LEAVES = [leaf.hex() for leaf in LEAVES]
+VECTOR_LEAF_HASHES = [hashlib.sha256(b"\x00" + leaf).hexdigest() for leaf in LEAVES]
+VECTOR_ROOTS = [root.hex() for root in ROOTS[1:]]
 # proof/verify_test.go: inclusionProofs (a 1-based leaf, the tree size, the path) and consistencyProofs
 VECTOR_INCLUSIONS = [
     (1, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
