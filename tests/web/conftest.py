@@ -159,3 +159,17 @@ async def client(site: SiteData) -> AsyncIterator[TestClient]:
 async def sqlite_client(sqlite_site: SiteData) -> AsyncIterator[TestClient]:
     async for each in _client(sqlite_site):
         yield each
+
+
+@pytest.fixture
+async def site_url(sqlite_site):
+    """The site over the SQLite sample, served on a free port, for a browser to open."""
+    from bot.runners import houses_of_poll
+    from web.server import SiteServer
+
+    engine = sqlite_site.engine()
+    try:
+        async with SiteServer(create_session_factory(engine), AddressBook(houses_of_poll)) as server:
+            yield server.url
+    finally:
+        await engine.dispose()

@@ -11,24 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.runners import houses_of_poll
-from services.address_book import AddressBook
-from storage.database import create_session_factory
 from tests.web.conftest import KUBINKA_12_3
-from web.server import SiteServer
 
 pytestmark = pytest.mark.browser
 WIDTHS = {"desktop": 1280, "phone": 375}
-
-
-@pytest.fixture
-async def site_url(sqlite_site):
-    engine = sqlite_site.engine()
-    try:
-        async with SiteServer(create_session_factory(engine), AddressBook(houses_of_poll)) as server:
-            yield server.url
-    finally:
-        await engine.dispose()
 
 
 async def _shot(page, tmp_path: Path, name: str) -> None:

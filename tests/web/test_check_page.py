@@ -22,7 +22,6 @@ from tests.web.reading import text_of
 from tests.web.test_browser import WIDTHS, _fits, _shot
 from web.app import create_app
 from web.check import LOOKUPS, Limiter, script_json
-from web.server import SiteServer
 
 
 async def _receipts(site) -> dict[str, str]:
@@ -59,16 +58,6 @@ async def _check(client, poll: int, receipt: str):
 def _standing(page: str) -> str | None:
     match = re.search(r'data-standing="(\w+)"', page)
     return match.group(1) if match else None
-
-
-@pytest.fixture
-async def site_url(sqlite_site):
-    engine = sqlite_site.engine()
-    try:
-        async with SiteServer(create_session_factory(engine), AddressBook(houses_of_poll)) as server:
-            yield server.url
-    finally:
-        await engine.dispose()
 
 
 async def test_a_receipt_on_the_board_shows_its_row_and_proof(sqlite_client, sqlite_site):
