@@ -4,12 +4,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Ballot, BallotEvent, BallotStatus, EventKind
 from storage.publications import BoardEntry, Publication
-from storage.repositories.dialect import among, driver_insert, driver_rows
+from storage.repositories.dialect import BALLOTS_BY_POLL, among, driver_insert, driver_rows
 
 #: columns a row: SQLite takes at most 32,766 parameters a statement
 _CHUNK = 2_000
@@ -32,13 +32,15 @@ class BoardRepository:
         """Each counted ballot's receipt and the Moscow date of its verdict (of its cast, if it
         has none), by ballot id: one scan, not a lookup a ballot. The date as `append` takes it:
         ISO text on SQLite, a date on PostgreSQL."""
-        dialect = self.session.get_bind().dialect.name
-        moment = func.coalesce(Ballot.verified_at, Ballot.created_at)
-        # Moscow keeps UTC+3 all year since 2014
-        day = (func.date(moment, "+3 hours") if dialect == "sqlite"
-               else func.date(func.timezone("Europe/Moscow", moment)))
-        statement = select(Ballot.id, Ballot.receipt_code, day).where(
-            Ballot.poll_id == poll_id, Ballot.status.concat("") == BallotStatus.COUNTED.value)
+        if self.session.get_bind().dialect.name == "sqlite":  # Moscow keeps UTC+3 all year since 2014
+            statement = text(
+                "SELECT id, receipt_code, date(coalesce(verified_at, created_at), '+3 hours') "
+                f"FROM {BALLOTS_BY_POLL} WHERE poll_id = :poll AND status = :counted"
+            ).bindparams(poll=poll_id, counted=BallotStatus.COUNTED.value)
+        else:
+            day = func.date(func.timezone("Europe/Moscow", func.coalesce(Ballot.verified_at, Ballot.created_at)))
+            statement = select(Ballot.id, Ballot.receipt_code, day).where(
+                Ballot.poll_id == poll_id, Ballot.status == BallotStatus.COUNTED)
         return {ballot_id: (receipt, day) for ballot_id, receipt, day in await driver_rows(self.session, statement)}
 
     async def append(self, poll_id: int, publication_id: int, rows: Sequence[tuple]) -> int:
