@@ -115,6 +115,7 @@ def help_text() -> str:
         "3. Check everything, vote YES or NO and keep your receipt.\n"
         "4. I will tell you when the registries have confirmed your vote.\n\n"
         "/status — your ballots and their status\n/results — the results for your house\n"
+        "/check — find your vote on the public board, its proof checked\n/stats — the vote's statistics\n"
         "/language — change the language\n"
         "/cancel — stop the current step (your answers are kept)\n/help — this help"
     )
