@@ -38,7 +38,7 @@ class CountedBallot(NamedTuple):
     flat: Hashable  # the flat within the house: its number, or its id in a database
     person: str  # a keyed digest of the person: the same person on two channels has the same one
     yes: bool
-    cast_at: datetime | str  # when it was cast; only compared, so a database's sortable text will do
+    cast_at: datetime | str | int  # when it was cast; only compared, so a database's sortable form will do
     channel: str = ONLINE
     share: Fraction = Fraction(1)  # the voter's ownership share (1 for a social tenant)
 

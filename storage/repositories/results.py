@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 
-from sqlalchemy import and_, func, insert, select, text
+from sqlalchemy import BigInteger, and_, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from counting.ballots import CountedBallot
@@ -47,8 +47,11 @@ class ResultsRepository:
         # shown: SQLite's own text of it sorts as the moment does, and parsing 400,000 took most of
         # the read
         yes = Ballot.choice == Choice.YES.value  # true or false from the database, as CountedBallot.yes
+        # PostgreSQL's moment as whole microseconds since 1970: the same order, and an integer is
+        # several times quicker for the driver to hand over than a datetime
+        cast_at = func.floor(func.extract("epoch", Ballot.created_at) * 1_000_000).cast(BigInteger)
         statement = select(Ballot.id, Ballot.house_id, Ballot.flat_id, Ballot.person_hmac, yes,
-                           Ballot.created_at, Ballot.channel).where(
+                           cast_at, Ballot.channel).where(
             Ballot.poll_id == poll_id, Ballot.status == BallotStatus.COUNTED)
         if self.session.bind.dialect.name == "sqlite":
             statement = text(
