@@ -14,8 +14,10 @@ import handlers
 from bot.errors import handle_errors
 from bot.i18n import catalogues
 from bot.isolation import BoundedRedisIsolation
+from bot.settings import Settings
 from bot.middlewares import CurrentPoll, DatabaseSession, ResidentContext, ResidentLocale
 from services.address_book import AddressBook
+from services.staff import StaffDirectory
 from services.statistics import DEFAULT_THRESHOLD
 from storage.pii import PiiVault
 
@@ -46,13 +48,18 @@ def create_dispatcher(
     fsm_prefix: str = "fsm",
     public_site_url: str = "",
     stats_threshold: int = DEFAULT_THRESHOLD,
+    settings: Settings | None = None,
 ) -> Dispatcher:
-    """`public_site_url` (empty: no links) and `stats_threshold` reach the handlers that take them."""
+    """`public_site_url` (empty: no links) and `stats_threshold` reach the handlers that take them;
+    so do `settings` (the information centre's contacts, claims' and announcements' limits) and
+    `staff` (who holds which role, from `ADMIN_IDS` and the database)."""
+    settings = settings or Settings()
     storage, isolation = create_fsm(redis, fsm_prefix)
     # events isolation: a double tap on "vote" is handled one tap after the other, never twice at once
     dispatcher = Dispatcher(
         storage=storage, events_isolation=isolation, vault=vault, address_book=address_book,
         public_site_url=public_site_url.rstrip("/"), stats_threshold=stats_threshold,
+        settings=settings, staff=StaffDirectory(settings.admin_ids),
     )
     dispatcher.update.outer_middleware(DatabaseSession(session_factory))
     # inner: run once the handler is chosen; the resident is loaded only for handlers registered

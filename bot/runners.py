@@ -56,7 +56,7 @@ async def application(settings: Settings, *, token: str | None = None, api_url: 
     dispatcher = create_dispatcher(
         session_factory=session_factory, vault=vault, address_book=AddressBook(houses_of_poll),
         default_locale=settings.default_locale, redis=redis, fsm_prefix=fsm_prefix or settings.redis_prefix,
-        public_site_url=settings.public_site_url, stats_threshold=settings.stats_threshold,
+        public_site_url=settings.public_site_url, stats_threshold=settings.stats_threshold, settings=settings,
     )
     dispatcher.startup.register(set_commands)
     try:

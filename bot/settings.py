@@ -53,6 +53,18 @@ class Settings(BaseSettings):
     public_site_url: str = ""
     # the statistics hide any group of fewer people than this (never under 5)
     stats_threshold: int = Field(default=10, ge=5, le=1000)
+    # the information centre, named wherever the bot sends residents to it; empty ones are not shown
+    info_centre_phone: str = Field(default="", max_length=64)
+    info_centre_email: str = Field(default="", max_length=128)
+    info_centre_address: str = Field(default="", max_length=256)
+    info_centre_hours: str = Field(default="", max_length=128)
+    # working days (on the verdict calendar) within which the centre answers a claim
+    claim_answer_days: int = Field(default=2, ge=1, le=30)
+    # announcements: messages a second for all senders together (Telegram's free limit is ~30/s)
+    broadcast_rate: float = Field(default=25.0, gt=0, le=30)
+    # allow_paid_broadcast (paid in Telegram Stars) lifts the limit up to 1,000/s: off unless set
+    broadcast_paid: bool = False
+    broadcast_paid_rate: float = Field(default=1000.0, gt=30, le=1000)
 
     @field_validator("bot_token")
     @classmethod

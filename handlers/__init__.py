@@ -9,9 +9,12 @@ from aiogram import Router
 def routers() -> list[Router]:
     """Every router in the order they must be tried; the fallback goes last."""
     from handlers import (
-        address, chats, check, corrections, entry, fallback, polls, results, review, start, stats, status, vote,
+        address, admin, admin_polls, announce, chats, check, claims, corrections, counter, desk, entry, fallback,
+        polls, results, review, settings, start, stats, status, vote,
     )
 
-    modules = (chats, start, status, results, check, stats, corrections, polls, address, entry, review, vote,
-               fallback)
+    # the staff routers come last but one: a resident's update is matched before it reaches their
+    # role checks, and a resident who sends a staff command falls through to the fallback
+    modules = (chats, start, status, settings, claims, results, check, stats, corrections, polls, address, entry,
+               review, vote, admin, admin_polls, announce, desk, counter, fallback)
     return [module.create_router() for module in modules]

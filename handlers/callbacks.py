@@ -24,6 +24,23 @@ class BallotAction(StrEnum):
     CORRECT = "correct"  # the data, after it was not counted
 
 
+class AdminSection(StrEnum):
+    """The sections of `/admin`; each is opened by the router that owns it."""
+
+    MENU = "menu"
+    POLLS = "polls"
+    ANNOUNCE = "announce"
+    CLAIMS = "claims"
+    REVIEW = "review"
+    PAPER = "paper"
+    STAFF = "staff"
+    AUDIT = "audit"
+
+
+class AdminCb(CallbackData, prefix="adm"):
+    section: AdminSection
+
+
 class ConsentCb(CallbackData, prefix="consent"):
     agree: bool
 

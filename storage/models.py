@@ -66,6 +66,8 @@ class EventKind(StrEnum):
     VERDICT = "verdict"
     NOTIFIED = "notified"
     SUPERSEDED = "superseded"  # the same person's ballot for the flat on another channel counts instead
+    REVIEWED = "reviewed"  # an operator resolved a review flag about it (detail: flag, outcome, reason)
+    RECHECK = "recheck"  # an operator sent it back to the registries (detail: why, e.g. a claim)
 
 
 class Channel(StrEnum):
@@ -135,6 +137,11 @@ class Poll(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     question: Mapped[str] = mapped_column(Text)
+    #: what residents read before the first question; the `*_en` texts are shown in English
+    description: Mapped[str | None] = mapped_column(Text)
+    title_en: Mapped[str | None] = mapped_column(String(200))
+    question_en: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
     opens_at: Mapped[datetime] = mapped_column(UtcDateTime)
     closes_at: Mapped[datetime] = mapped_column(UtcDateTime)
     identity_level: Mapped[int] = mapped_column(SmallInteger, default=3)
@@ -206,6 +213,8 @@ class Resident(Base):
     consent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     #: Set when Telegram refuses delivery (bot blocked); cleared when the resident writes again.
     unreachable_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: whether the resident takes announcements (`/settings`); verdict and result notices always go
+    announcements: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -299,7 +308,12 @@ class BallotEvent(Base):
 
 
 class ReviewFlag(Base):
-    """Something a person must look at, e.g. one identity voting for two flats' worth."""
+    """Something a person must look at, e.g. one identity voting from a second account.
+
+    A ballot refused for review is held here (`sealed`: its data and choice, made with
+    `key_version`) so that an operator can accept it; `resolution` says what the operator decided
+    (e.g. "keep_first", "accept_second", "reject_both"), `resolved_by` who, `resolution_note` why.
+    """
 
     __tablename__ = "review_flags"
     __table_args__ = (Index(None, "poll_id", "resolved_at"),)
@@ -312,6 +326,11 @@ class ReviewFlag(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    key_version: Mapped[int | None] = mapped_column(SmallInteger)
+    resolution: Mapped[str | None] = mapped_column(String(16))
+    resolved_by: Mapped[int | None] = mapped_column(BigInteger)
+    resolution_note: Mapped[str | None] = mapped_column(Text)
 
 
 class OutboxMessage(Base):

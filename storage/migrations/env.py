@@ -12,7 +12,10 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from storage.database import create_engine
-import storage.publications  # noqa: F401  (its tables join Base.metadata)
+import storage.broadcasts  # noqa: F401  (their tables join Base.metadata)
+import storage.claims  # noqa: F401
+import storage.publications  # noqa: F401
+import storage.staff  # noqa: F401
 from storage.models import Base
 
 config = context.config

@@ -23,9 +23,15 @@ def dialogue_messages() -> set[str]:
     return found
 
 
-def catalogue(language: str) -> dict[str, str]:
-    with (LOCALES_DIR / language / "LC_MESSAGES" / "dialogue.po").open("rb") as source:
-        return {m.id: m.string for m in read_po(source) if m.id}
+def catalogue(language: str, *, without: tuple[str, ...] = ()) -> dict[str, str]:
+    """Every area's texts of one language (each message id belongs to one area), but `without`."""
+    entries: dict[str, str] = {}
+    for po_path in sorted((LOCALES_DIR / language / "LC_MESSAGES").glob("*.po")):
+        if po_path.stem in without:
+            continue
+        with po_path.open("rb") as source:
+            entries.update({m.id: m.string for m in read_po(source) if m.id and isinstance(m.id, str)})
+    return entries
 
 
 @pytest.mark.parametrize("language", ["ru", "en"])
@@ -40,7 +46,8 @@ def test_every_dialogue_text_is_in_the_catalogue(language):
 def test_russian_texts_are_russian_and_keep_their_placeholders():
     import re
 
-    for message, russian in catalogue("ru").items():
+    # the site's language switch names the other language in that language
+    for message, russian in catalogue("ru", without=("web",)).items():
         if re.search(r"[A-Za-z]{3,}", re.sub(r"<[^>]+>|\{[^}]+\}|/\w+|SNILS", "", message)):
             assert re.search("[А-Яа-яЁё]", russian), message
         assert sorted(re.findall(r"\{\w+\}", message)) == sorted(re.findall(r"\{\w+\}", russian)), message
