@@ -160,30 +160,45 @@ def _house_text(parts: list[str], rng: random.Random) -> str:
     return text
 
 
-def typo_queries(houses: list[HouseEntry], count: int, seed: int = 17) -> list[TypedQuery]:
-    """`count` queries for random houses of `houses`, each with one or two street typos."""
-    rng = random.Random(seed)
+def _streets_by_core(houses: list[HouseEntry]) -> dict[str, set[str]]:
     streets_by_core: dict[str, set[str]] = defaultdict(set)
     for house in houses:
         street, _ = _split(house.address)
         streets_by_core[_core(street[-1])].add(", ".join(street))
+    return streets_by_core
+
+
+def _street_text(street: list[str], unique: bool, rng: random.Random, typos: bool = True) -> str:
+    """The street as a resident writes it: settlement kept or not, types abbreviated."""
+    words: list[str] = []
+    if len(street) > 1 and not (unique and rng.random() < 0.5):
+        for part in street[:-1]:
+            words += [_abbreviate(w, rng) for w in part.split()]
+    words += _street_words(street[-1].split(), unique, rng, typos)
+    return " ".join(words)
+
+
+def _casual(text: str, rng: random.Random) -> str:
+    if rng.random() < 0.7:
+        text = text.replace("ё", "е").replace("Ё", "Е")
+    if rng.random() < 0.5:
+        text = text.lower()
+    if rng.random() < 0.5:
+        text = text.replace(",", "")
+    return text
+
+
+def typo_queries(houses: list[HouseEntry], count: int, seed: int = 17) -> list[TypedQuery]:
+    """`count` queries for random houses of `houses`, each with one or two street typos."""
+    rng = random.Random(seed)
+    streets_by_core = _streets_by_core(houses)
     queries = []
     for house in rng.sample(houses, count):
         street, numbers = _split(house.address)
         unique = len(streets_by_core[_core(street[-1])]) == 1
-        words: list[str] = []
-        if len(street) > 1 and not (unique and rng.random() < 0.5):
-            for part in street[:-1]:
-                words += [_abbreviate(w, rng) for w in part.split()]
-        words += _street_words(street[-1].split(), unique, rng)
-        text = " ".join(words) + (", " if rng.random() < 0.3 else " ") + _house_text(numbers, rng)
-        if rng.random() < 0.7:
-            text = text.replace("ё", "е").replace("Ё", "Е")
-        if rng.random() < 0.5:
-            text = text.lower()
-        if rng.random() < 0.5:
-            text = text.replace(",", "")
-        queries.append(TypedQuery(text, house.house_id))
+        text = (_street_text(street, unique, rng) + (", " if rng.random() < 0.3 else " ")
+                + _house_text(numbers, rng))
+        queries.append(TypedQuery(_casual(text, rng), house.house_id))
     return queries
 
 
@@ -192,10 +207,11 @@ def _abbreviate(word: str, rng: random.Random) -> str:
     return rng.choice(forms) if forms else word.replace('"', "")
 
 
-def _street_words(words: list[str], unique: bool, rng: random.Random) -> list[str]:
+def _street_words(words: list[str], unique: bool, rng: random.Random,
+                  typos: bool = True) -> list[str]:
     names = [w for w in words if w.lower() not in _TYPE_FORMS and w != "№"]
     types = [w for w in words if w.lower() in _TYPE_FORMS]
-    names = [_ordinal(w, rng) for w in _with_typos(names, rng)]
+    names = [_ordinal(w, rng) for w in (_with_typos(names, rng) if typos else names)]
     if types and unique and rng.random() < 0.4:
         return names
     typed = [_abbreviate(w, rng) for w in types]
@@ -208,3 +224,203 @@ def _ordinal(word: str, rng: random.Random) -> str:
     if word[:1].isdigit() and "-" in word:
         return rng.choice((word, word.replace("-", ""), word.split("-")[0]))
     return word
+
+
+# Ways of writing an address beyond typos, each a set of its own: queries without typos,
+# written that one way. The tables below are the bench's own, not the search's.
+
+_RU_KEYS = "йцукенгшщзхъфывапролджэячсмитьбюё.,ЙЦУКЕНГШЩЗХЪФЫВАПРОЛДЖЭЯЧСМИТЬБЮЁ\"№;:?/"
+_EN_KEYS = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`/?QWERTYUIOP{}ASDFGHJKL:\"ZXCVBNM<>~@#$^&|"
+_TO_ENGLISH_KEYS = str.maketrans(_RU_KEYS, _EN_KEYS)
+_TO_RUSSIAN_KEYS = str.maketrans(_EN_KEYS[:35] + _EN_KEYS[35:68],
+                                 _RU_KEYS[:35] + _RU_KEYS[35:68])
+
+_CYRILLIC = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+# Latin for each letter of _CYRILLIC ("-" for none); GOST's ц is "c" before е, и, ы, й.
+_SCHEMES = {
+    "GOST 7.79-B": "a b v g d e yo zh z i j k l m n o p r s t u f x cz ch sh shh `` y' ` e' yu ya",
+    "ISO 9": "a b v g d e ë ž z i j k l m n o p r s t u f h c č š ŝ ʺ y ʹ è û â",
+    "ICAO 2013": "a b v g d e e zh z i i k l m n o p r s t u f kh ts ch sh shch ie y - e iu ia",
+    "informal": "a b v g d e yo zh z i y k l m n o p r s t u f kh ts ch sh shch - y ' e yu ya",
+}
+# What people type instead, informally: a few letters and adjective endings have several forms.
+_INFORMAL = {"ё": ("yo", "e"), "х": ("kh", "h"), "й": ("y", "j", "i"), "щ": ("shch", "sch"),
+             "ь": ("", "'"), "ц": ("ts", "c")}
+_INFORMAL_ENDINGS = {"ий": ("iy", "y", "ij", "ii"), "ый": ("y", "iy", "yy", "yi"), "ая": ("aya", "aja")}
+_VOWELS = "аеёиоуыэюяьъ"
+
+
+def _latin_word(word: str, scheme: str, rng: random.Random) -> str:
+    table = dict(zip(_CYRILLIC, _SCHEMES[scheme].split()))
+    lower = word.lower()
+    for ending, forms in _INFORMAL_ENDINGS.items():
+        if scheme == "informal" and lower.endswith(ending) and len(lower) > 3:
+            return _latin_word(word[:-2], scheme, rng) + rng.choice(forms)
+    out = []
+    for at, letter in enumerate(lower):
+        latin = table.get(letter, letter)
+        if scheme == "informal" and letter in _INFORMAL and rng.random() < 0.3:
+            latin = rng.choice(_INFORMAL[letter])
+        elif scheme == "informal" and letter == "е" and (at == 0 or lower[at - 1] in _VOWELS):
+            latin = "ye" if rng.random() < 0.6 else "e"
+        elif scheme.startswith("GOST") and letter == "ц" and lower[at + 1:at + 2] in ("е", "и", "ы", "й"):
+            latin = "c"
+        out.append("" if latin == "-" else latin)
+    text = "".join(out)
+    return text.capitalize() if word[:1].isupper() else text
+
+
+def transliterate(text: str, scheme: str, rng: random.Random) -> str:
+    """Latin letters for Russian ones, word by word, in one of the _SCHEMES."""
+    import re
+    latin = re.sub(r"[а-яёА-ЯЁ]+", lambda m: _latin_word(m[0], scheme, rng), text)
+    return latin.upper() if scheme == "ICAO 2013" and rng.random() < 0.3 else latin
+
+
+def _clean(house: HouseEntry, streets_by_core: dict[str, set[str]], rng: random.Random,
+           numbers: str | None = None) -> str:
+    street, parts = _split(house.address)
+    unique = len(streets_by_core[_core(street[-1])]) == 1
+    text = (_street_text(street, unique, rng, typos=False) + (", " if rng.random() < 0.3 else " ")
+            + (numbers if numbers is not None else _house_text(parts, rng)))
+    return _casual(text, rng)
+
+
+def english_layout_queries(houses: list[HouseEntry], count: int, seed: int = 31
+                           ) -> list[TypedQuery]:
+    """Russian typed with the English layout on: "ekbwf Kj,fxtdcrjuj" for улица Лобачевского."""
+    rng = random.Random(seed)
+    by_core = _streets_by_core(houses)
+    return [TypedQuery(_clean(house, by_core, rng).translate(_TO_ENGLISH_KEYS), house.house_id)
+            for house in rng.sample(houses, count)]
+
+
+def russian_layout_queries(houses: list[HouseEntry], count: int, seed: int = 37
+                           ) -> list[TypedQuery]:
+    """Latin transliteration typed with the Russian layout on: "гд. лгишялф" for "ul. kubinka"."""
+    rng = random.Random(seed)
+    by_core = _streets_by_core(houses)
+    queries = []
+    for house in rng.sample(houses, count):
+        latin = transliterate(_clean(house, by_core, rng), "informal", rng)
+        if rng.random() < 0.5:  # punctuation typed where the Russian layout has it
+            latin = latin.replace(".", "\0").replace(",", "\1")
+        typed = latin.translate(_TO_RUSSIAN_KEYS).replace("\0", ".").replace("\1", ",")
+        queries.append(TypedQuery(typed, house.house_id))
+    return queries
+
+
+def translit_queries(houses: list[HouseEntry], count: int, scheme: str, seed: int = 41
+                     ) -> list[TypedQuery]:
+    """Addresses in Latin letters, one of the _SCHEMES: "ul. Kubinka 12 k3"."""
+    rng = random.Random(seed)
+    by_core = _streets_by_core(houses)
+    return [TypedQuery(transliterate(_clean(house, by_core, rng), scheme, rng), house.house_id)
+            for house in rng.sample(houses, count)]
+
+
+_OKRUGS = {"ЦАО": "Центральный", "САО": "Северный", "СВАО": "Северо-Восточный",
+           "ВАО": "Восточный", "ЮВАО": "Юго-Восточный", "ЮАО": "Южный", "ЮЗАО": "Юго-Западный",
+           "ЗАО": "Западный", "СЗАО": "Северо-Западный", "ЗелАО": "Зеленоградский",
+           "ТиНАО": "Новомосковский"}
+_OKRUG_OF = {}  # district → okrug, filled from the houses file
+_CITIES = ("г. Москва", "Москва", "город Москва", "г Москва", "г.Москва", "Moscow", "Москва г.")
+_COUNTRIES = ("Россия", "РФ", "Российская Федерация")
+_DISTRICT_FORMS = ("район {}", "р-н {}", "муниципальный округ {}", "{} район", "{}", "{}")
+
+
+def _okrugs() -> dict[str, str]:
+    if not _OKRUG_OF:
+        with HOUSES_CSV.open(encoding="utf-8", newline="") as file:
+            _OKRUG_OF.update((row["district"], row["okrug"]) for row in csv.DictReader(file))
+    return _OKRUG_OF
+
+
+def prefix_queries(houses: list[HouseEntry], count: int, seed: int = 43) -> list[TypedQuery]:
+    """What a document puts first: "119602, г. Москва, ЮЗАО, район Тёплый Стан, ул. ..."."""
+    rng = random.Random(seed)
+    by_core = _streets_by_core(houses)
+    queries = []
+    for house in rng.sample(houses, count):
+        okrug = _okrugs().get(house.district)
+        prefix = []
+        if rng.random() < 0.5:
+            prefix.append(f"{rng.randint(101000, 143999)}")
+        if rng.random() < 0.3:
+            prefix.insert(rng.randint(0, len(prefix)), rng.choice(_COUNTRIES))
+        if rng.random() < 0.85 or not prefix:
+            prefix.append(rng.choice(_CITIES))
+        if okrug and rng.random() < 0.4:
+            prefix.append(okrug if rng.random() < 0.7
+                          else f"{_OKRUGS[okrug]} административный округ")
+        if "," not in house.address.split(", дом")[0] and rng.random() < 0.5:
+            prefix.append(rng.choice(_DISTRICT_FORMS).format(house.district.strip('"')))
+        glue = ", " if rng.random() < 0.8 else " "
+        queries.append(TypedQuery(glue.join(prefix + [_clean(house, by_core, rng)]),
+                                  house.house_id))
+    return queries
+
+
+def _glued(values: dict[str, str], has_split_twin: bool, rng: random.Random) -> str:
+    dom, korpus, building = values.get("дом"), values.get("корпус"), values.get("строение")
+    if dom is None:
+        return rng.choice(("к{}", "к.{}", "корп.{}", "корпус{}")).format(korpus)
+    dom = dom.lower() if rng.random() < 0.5 else dom
+    text = rng.choice(("д{}", "д.{}", "дом{}", "{}", "{}", "д. {}")).format(dom)
+    if korpus and not has_split_twin and building is None and rng.random() < 0.2:
+        return f"{text}/{korpus}"  # 12/3 where the street has no house 12/3 itself
+    if korpus:
+        text += rng.choice(("к{}", "к.{}", " корп.{}", "корп{}", " к{}", " кор.{}")).format(korpus)
+    if building:
+        text += rng.choice(("с{}", "стр{}", " стр.{}", "ст{}", " с.{}")).format(building)
+    return text
+
+
+def glued_number_queries(houses: list[HouseEntry], count: int, seed: int = 47
+                         ) -> list[TypedQuery]:
+    """House numbers glued together: "д12к3", "12к3", "д.12 корп.3", "12/3", "77стр3"."""
+    rng = random.Random(seed)
+    by_core = _streets_by_core(houses)
+    taken = {house.address for house in houses}
+    queries = []
+    for house in rng.sample(houses, count):
+        street, parts = _split(house.address)
+        values = {part.split()[0]: part.split()[1] for part in parts}
+        twin = ", ".join(street + [f"дом {values.get('дом')}/{values.get('корпус')}"]) in taken
+        queries.append(TypedQuery(_clean(house, by_core, rng, _glued(values, twin, rng)),
+                                  house.house_id))
+    return queries
+
+
+# Ranks and first names that start a street's name and that people leave out.
+_FIRST_NAMES = {"академика", "генерала", "маршала", "матроса", "космонавта", "лётчика",
+                "архитектора", "комдива", "героев", "алексея", "бориса", "василисы", "герасима",
+                "демьяна", "дмитрия", "егора", "екатерины", "елены", "ивана", "константина",
+                "марии", "наташи", "николая", "петра", "степана", "фёдора", "леси", "олеко"}
+
+
+def first_name_queries(houses: list[HouseEntry], count: int, seed: int = 53
+                       ) -> list[TypedQuery]:
+    """A street's rank or first name left out ("ул. Абакумова 3" for улица Егора Абакумова),
+    only where the rest still names one street."""
+    rng = random.Random(seed)
+    names: dict[str, set[str]] = {}
+    for house in houses:
+        street = _split(house.address)[0][-1]
+        names[street] = {w.lower() for w in street.split() if w.lower() not in _TYPE_FORMS}
+    shortened = {}
+    for street, words in names.items():
+        first = street.split()[1 if street.split()[0].lower() in _TYPE_FORMS else 0]
+        rest = words - {first.lower()}
+        if (first.lower() in _FIRST_NAMES and rest
+                and not any(rest <= other for s, other in names.items() if s != street)):
+            shortened[street] = street.replace(first + " ", "", 1)
+    chosen = [house for house in houses if _split(house.address)[0][-1] in shortened]
+    by_core = _streets_by_core(houses)
+    queries = []
+    for house in rng.choices(chosen, k=count):
+        street, parts = _split(house.address)
+        address = ", ".join(street[:-1] + [shortened[street[-1]]] + parts)
+        text = _clean(HouseEntry(house.house_id, address, house.district), by_core, rng)
+        queries.append(TypedQuery(text, house.house_id))
+    return queries

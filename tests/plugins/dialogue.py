@@ -100,10 +100,11 @@ async def open_poll(sessions, *, levels: Levels = Levels(), min_age: int = 18, t
 async def voting_stand(database_file: Path, *, pii_keys: dict[str, str], redis_url: str = "",
                        fsm_prefix: str = "fsm", levels: Levels = Levels(),
                        server: SandboxServer | None = None, poll_id: int | None = None,
-                       verification: bool = False) -> AsyncIterator[VotingStand]:
-    """The real bot on `database_file` polling a sandbox (a fresh one unless `server` is given)."""
+                       verification: bool = False, settings: dict | None = None) -> AsyncIterator[VotingStand]:
+    """The real bot on `database_file` polling a sandbox (a fresh one unless `server` is given);
+    `settings` overrides settings by name, e.g. {"admin_ids": [1]}."""
     url = f"sqlite+aiosqlite:///{database_file}"
-    settings = load_settings(database_url=url, redis_url=redis_url, **pii_keys)
+    settings = load_settings(database_url=url, redis_url=redis_url, **pii_keys, **(settings or {}))
     engine = create_engine(url)
     sessions = create_session_factory(engine)
     if poll_id is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -19,6 +20,14 @@ KUBINKA_UNOMS = 3  # a few houses are enough for registries the test can read
 
 @pytest.fixture
 async def verifying(tmp_path, houses_template, pii_keys) -> AsyncIterator[tuple]:
+    async with verifying_stand(tmp_path, houses_template, pii_keys) as found:
+        yield found
+
+
+@asynccontextmanager
+async def verifying_stand(tmp_path, houses_template, pii_keys, *, settings: dict | None = None
+                          ) -> AsyncIterator[tuple]:
+    """The bot with the verifier running and a few houses' made-up registries loaded."""
     database_file = tmp_path / "vote.sqlite3"
     shutil.copy(houses_template, database_file)
     with HOUSES_CSV.open(encoding="utf-8") as source:
@@ -30,7 +39,7 @@ async def verifying(tmp_path, houses_template, pii_keys) -> AsyncIterator[tuple]
         for name in COLUMNS:
             await import_registry(session, name, summary.files[name], vault)
     await engine.dispose()
-    async with voting_stand(database_file, pii_keys=pii_keys, verification=True) as stand:
+    async with voting_stand(database_file, pii_keys=pii_keys, verification=True, settings=settings) as stand:
         yield stand, summary
 
 
