@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import random
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -270,9 +271,11 @@ def _latin_word(word: str, scheme: str, rng: random.Random) -> str:
     return text.capitalize() if word[:1].isupper() else text
 
 
+SCHEMES = tuple(_SCHEMES)
+
+
 def transliterate(text: str, scheme: str, rng: random.Random) -> str:
     """Latin letters for Russian ones, word by word, in one of the _SCHEMES."""
-    import re
     latin = re.sub(r"[а-яёА-ЯЁ]+", lambda m: _latin_word(m[0], scheme, rng), text)
     return latin.upper() if scheme == "ICAO 2013" and rng.random() < 0.3 else latin
 
@@ -303,9 +306,10 @@ def russian_layout_queries(houses: list[HouseEntry], count: int, seed: int = 37
     queries = []
     for house in rng.sample(houses, count):
         latin = transliterate(_clean(house, by_core, rng), "informal", rng)
-        if rng.random() < 0.5:  # punctuation typed where the Russian layout has it
-            latin = latin.replace(".", "\0").replace(",", "\1")
-        typed = latin.translate(_TO_RUSSIAN_KEYS).replace("\0", ".").replace("\1", ",")
+        # Punctuation is often typed where the Russian layout has it; "/" between digits always.
+        keep = ".," if rng.random() < 0.5 else ""
+        typed = "".join(c if c in keep or (c == "/" and latin[i - 1:i].isdigit())
+                        else c.translate(_TO_RUSSIAN_KEYS) for i, c in enumerate(latin))
         queries.append(TypedQuery(typed, house.house_id))
     return queries
 
@@ -367,7 +371,8 @@ def _glued(values: dict[str, str], has_split_twin: bool, rng: random.Random) -> 
         return rng.choice(("к{}", "к.{}", "корп.{}", "корпус{}")).format(korpus)
     dom = dom.lower() if rng.random() < 0.5 else dom
     text = rng.choice(("д{}", "д.{}", "дом{}", "{}", "{}", "д. {}")).format(dom)
-    if korpus and not has_split_twin and building is None and rng.random() < 0.2:
+    if (korpus and not has_split_twin and building is None and "/" not in dom
+            and rng.random() < 0.2):
         return f"{text}/{korpus}"  # 12/3 where the street has no house 12/3 itself
     if korpus:
         text += rng.choice(("к{}", "к.{}", " корп.{}", "корп{}", " к{}", " кор.{}")).format(korpus)
@@ -387,8 +392,13 @@ def glued_number_queries(houses: list[HouseEntry], count: int, seed: int = 47
         street, parts = _split(house.address)
         values = {part.split()[0]: part.split()[1] for part in parts}
         twin = ", ".join(street + [f"дом {values.get('дом')}/{values.get('корпус')}"]) in taken
-        queries.append(TypedQuery(_clean(house, by_core, rng, _glued(values, twin, rng)),
-                                  house.house_id))
+        number = _glued(values, twin, rng)
+        text = _clean(house, by_core, rng, number)
+        if rng.random() < 0.15:  # the number first, or glued to the street
+            text = number + " " + text[:-len(number)].rstrip(", ")
+        elif rng.random() < 0.1 and not number[0].isdigit():
+            text = text[:-len(number)].rstrip(", ") + number
+        queries.append(TypedQuery(text, house.house_id))
     return queries
 
 

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import DEFAULT_LANGUAGE, pick_language, translator
 from bot.logs import first_line
+from bot.worker import staff_notices
 from bot.worker.loops import wait_or_stop
 from counting.houses import Why
 from handlers.callbacks import CheckCb
@@ -67,6 +68,9 @@ def render_notice(kind: str, payload: Mapping[str, Any], gettext: Callable[[str]
     """The HTML text of a notice in the language of `gettext` (numbers written as in `language`)."""
     if kind == RESULTS_NOTICE:
         return _results(payload, gettext, language)
+    desk = staff_notices.render(kind, payload, gettext, language)
+    if desk is not None:
+        return desk
     if kind != VERDICT_NOTICE:
         raise UnknownNotice(f"no text for notices of kind {kind!r}")
     try:
@@ -105,7 +109,11 @@ def _results(payload: Mapping[str, Any], gettext: Callable[[str], str], language
 
 def notice_markup(kind: str, payload: Mapping[str, Any],
                   gettext: Callable[[str], str]) -> InlineKeyboardMarkup | None:
-    """The buttons under a notice: a results notice's opens the check of the resident's vote."""
+    """The buttons under a notice: a results notice's opens the check of the resident's vote; the
+    desk's (`staff_notices`) come first."""
+    desk = staff_notices.markup(kind, payload, gettext)
+    if desk is not None:
+        return desk
     if kind != RESULTS_NOTICE or not isinstance(payload.get("poll_id"), int):
         return None
     button = InlineKeyboardButton(text=gettext(CHECK_MY_VOTE), callback_data=CheckCb(poll_id=payload["poll_id"]).pack())
