@@ -11,9 +11,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from bot.commands import (
-    demo, houses, keys, migrate, paper, polls, registry, replay, report, results, run, sandbox, texts, verify_board,
-    web, worker,
+    audit, broadcaster, demo, houses, keys, migrate, paper, polls, registry, replay, report, results, run, sandbox,
+    staff, texts, verify_board, web, worker,
 )
 
 COMMANDS: list[ModuleType] = [migrate, houses, polls, keys, run, sandbox, texts, registry, demo, worker,
-                              report, results, paper, replay, web, verify_board]
+                              broadcaster, report, results, paper, replay, web, verify_board, staff, audit]
