@@ -103,6 +103,18 @@ def flat_tallies(ballots: Iterable[CountedBallot], rules: CountingRules
     return tallies, superseded
 
 
+class FlatVotes(NamedTuple):
+    """A flat's counted ballots added up where they are kept (a database), each ballot once: the
+    same person's ballots on two channels are told apart afterwards (`counting.houses.
+    house_counts_from_votes`). Any tuple of these five will do."""
+
+    house: Hashable
+    flat: Hashable
+    yes: int
+    ballots: int
+    paper: int  # of them on paper: a person has one ballot a channel, so two only beside one on paper
+
+
 _WHOLE = tuple(Fraction(n) for n in range(64))
 
 

@@ -14,7 +14,7 @@ from datetime import date
 from enum import StrEnum
 from fractions import Fraction
 
-from counting.ballots import FlatTally, Position
+from counting.ballots import CountedBallot, FlatTally, FlatVotes, Position, Superseded, flat_tallies
 from counting.rules import CountingRules, SilentFlats
 
 
@@ -141,6 +141,36 @@ def house_counts(tallies: Iterable[FlatTally], flats_total: Mapping[Hashable, in
     protocols = protocols or {}
     return [HouseCount(house, flats_total.get(house), *counts, protocols.get(house))
             for house, counts in positions.items()]
+
+
+def house_counts_from_votes(flats: Iterable[FlatVotes], doubles: Iterable[CountedBallot], rules: CountingRules,
+                            flats_total: Mapping[Hashable, int | None],
+                            protocols: Mapping[Hashable, Protocol] | None = None
+                            ) -> tuple[list[HouseCount], list[Superseded]]:
+    """What `house_counts(flat_tallies(ballots))` makes of the same ballots, from each flat's
+    totals and the ballots of the people who voted for a flat on more than one channel (only they
+    need the rules to choose): the superseded ones are taken out of their flat's totals. For
+    ballots of share 1 each, as a database keeps them (it stores no shares), so a flat's position
+    compares two whole numbers and no flat becomes an object (a city has 280,000 that voted)."""
+    doubles = list(doubles)
+    _kept, superseded = flat_tallies(doubles, rules)  # the same rule picks the one that counts
+    losers = {s.ballot_id for s in superseded}
+    taken: dict[Hashable, list[int]] = {}  # flat → [for, against] taken out
+    for ballot in doubles:
+        if ballot.ballot_id in losers:
+            taken.setdefault(ballot.flat, [0, 0])[0 if ballot.yes else 1] += 1
+    positions: dict[Hashable, list[int]] = {house: [0, 0, 0] for house in flats_total}  # for, against, undecided
+    for house, flat, yes, ballots, _paper in flats:
+        against = ballots - yes
+        if flat in taken:
+            yes, against = yes - taken[flat][0], against - taken[flat][1]
+        counts = positions.get(house)
+        if counts is None:
+            counts = positions[house] = [0, 0, 0]
+        counts[0 if yes > against else 1 if against > yes else 2] += 1
+    protocols = protocols or {}
+    return [HouseCount(house, flats_total.get(house), *counts, protocols.get(house))
+            for house, counts in positions.items()], superseded
 
 
 @dataclass(frozen=True, slots=True)

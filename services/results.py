@@ -17,8 +17,8 @@ from datetime import datetime, timezone
 
 from fractions import Fraction
 
-from counting.ballots import CountedBallot, Superseded, flat_tallies
-from counting.houses import HouseResult, PollTotals, count_poll, house_counts
+from counting.ballots import Superseded
+from counting.houses import HouseResult, PollTotals, count_poll, house_counts_from_votes
 from counting.rules import CountingRules
 from storage.database import reading
 from storage.errors import PollNotFound, PollStateError
@@ -42,14 +42,10 @@ class Count:
     rules: CountingRules
     results: list[HouseResult]
     totals: PollTotals
-    counted: list[CountedBallot]
+    ballots: int  # how many ballots were read: counted by verification, superseded or not
     superseded: list[Superseded]  # ballots a person's other-channel ballot overtook
+    channels: dict[int, str]  # the channel of each ballot a person has on two channels
     up_to: datetime | None
-
-    @property
-    def ballots(self) -> int:
-        """How many ballots were read: counted by verification, superseded or not."""
-        return len(self.counted)
 
 
 class NotClosed(PollStateError):
@@ -76,12 +72,13 @@ class ResultsDesk:
         if poll is None:
             raise PollNotFound(poll_id)
         rules = self._polls.counting_rules(poll)
-        counted = await self._results.counted_ballots(poll_id)
-        tallies, superseded = flat_tallies(counted.ballots, rules)
-        houses = house_counts(tallies, await self._results.flats_total(poll),
-                              await self._results.protocols(poll_id))
+        votes = await self._results.counted_votes(poll_id)
+        houses, superseded = house_counts_from_votes(votes.flats, votes.doubles, rules,
+                                                     await self._results.flats_total(poll),
+                                                     await self._results.protocols(poll_id))
         results, totals = count_poll(houses, rules)
-        return Count(poll, rules, results, totals, counted.ballots, superseded, counted.up_to)
+        channels = {ballot.ballot_id: ballot.channel for ballot in votes.doubles}
+        return Count(poll, rules, results, totals, votes.ballots, superseded, channels, votes.up_to)
 
     async def publish(self, poll_id: int, *, now: datetime | None = None,
                       notify: bool = True) -> tuple[Publication, bool]:
@@ -114,11 +111,11 @@ class ResultsDesk:
             results=count.results, up_to=count.up_to, at=now)
         # the results file as downloaded, byte for byte: the checkpoint signs its SHA-256
         publication.results_digest = sha256_text(results_csv(await PublicResults(self._session).published(publication)))
-        channels = {ballot.ballot_id: ballot.channel for ballot in count.counted}
         await BoardRepository(self._session).mark_superseded(
-            [(s.ballot_id, s.by, channels[s.by]) for s in count.superseded], now)
+            [(s.ballot_id, s.by, count.channels[s.by]) for s in count.superseded], now)
         if self._board is not None:
-            await self._board.append(poll, publication, count.counted, count.superseded,
+            counted = (await self._results.counted_ballots(poll_id)).ballots  # the board's rows, one a ballot
+            await self._board.append(poll, publication, counted, count.superseded,
                                      results_sha256=publication.results_digest, at=now)
         if notify:
             await self._notify_voters(poll, publication, count.rules.threshold, replaces=replaced, at=now)
