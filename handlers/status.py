@@ -1,4 +1,5 @@
-"""/status and /cancel: available at every step."""
+"""/status (each ballot with what can be done about it: correct its data, a claim) and /cancel:
+available at every step."""
 from __future__ import annotations
 
 from aiogram import F, Router
@@ -8,13 +9,15 @@ from aiogram.types import CallbackQuery, Message
 
 from handlers import views
 from handlers.callbacks import Nav, NavCb
+from handlers.claims import claim_button
 from services.ballots import BallotBox
 
 
 async def status(message: Message, session, resident, vault) -> None:
     box = BallotBox(session, vault)
     receipts = await box.receipts(resident) if resident else []
-    text, markup = views.status(receipts, await box.correctable(receipts))
+    text, markup = views.status(receipts, await box.correctable(receipts),
+                                {r.ballot_id: claim_button(r) for r in receipts})
     await message.answer(text, reply_markup=markup)
 
 

@@ -116,6 +116,7 @@ def help_text() -> str:
         "4. I will tell you when the registries have confirmed your vote.\n\n"
         "/status — your ballots and their status\n/results — the results for your house\n"
         "/check — find your vote on the public board, its proof checked\n/stats — the vote's statistics\n"
+        "/centre — the voting information centre: contacts and claims\n"
         "/language — change the language\n"
         "/cancel — stop the current step (your answers are kept)\n/help — this help"
     )
@@ -265,22 +266,46 @@ def ballot_refused(reason: str) -> str:
                                  "you can change your choice from /start."),
         "ballot.same_person_elsewhere": _(
             "A ballot for this flat has already been cast with this person's data from another Telegram "
-            "account, so this one is not accepted. The case is passed to the voting information centre "
-            "for review. If someone used your data, write to the centre."),
+            "account, so this one is not accepted now. It is kept for the voting information centre, "
+            "which will review the case and tell you its decision here. If someone used your data, "
+            "tell the centre: /centre shows its contacts."),
         "ballot.not_found": _("This ballot was not found. Send /status to see yours."),
         "house.not_in_poll": _("This house does not take part in this vote."),
     }.get(reason, reason)
 
 
-def status(receipts: list[Receipt], correctable: set[int] = frozenset()) -> Screen:
-    """The resident's ballots; those not counted yet in an open vote can have their data corrected."""
+def status(receipts: list[Receipt], correctable: set[int] = frozenset(),
+           claim_buttons: dict[int, InlineKeyboardButton] | None = None) -> Screen:
+    """The resident's ballots; those not counted yet in an open vote can have their data corrected,
+    and any of them can be the subject of a claim to the centre (`claim_buttons`, by ballot)."""
     if not receipts:
         return _("You have no ballots yet. Send /start to vote."), None
-    rows = [[_button(_("✏ Correct my data: flat {flat}").format(flat=r.flat),
-                     BallotCb(action=BallotAction.CORRECT, ballot_id=r.ballot_id).pack())]
-            for r in receipts if r.ballot_id in correctable]
+    claim_buttons = claim_buttons or {}
+    rows = []
+    for r in receipts:
+        if r.ballot_id in correctable:
+            rows.append([_button(_("✏ Correct my data: flat {flat}").format(flat=r.flat),
+                                 BallotCb(action=BallotAction.CORRECT, ballot_id=r.ballot_id).pack())])
+        if r.ballot_id in claim_buttons:
+            rows.append([claim_buttons[r.ballot_id]])
     text = "\n\n".join([_("<b>Your ballots</b>")] + [receipt_line(r) for r in receipts])
     return text, _keyboard(*rows) if rows else None
+
+
+def centre_contacts(settings) -> str:
+    """The information centre's contacts as set (empty ones left out); with none set, the claim in
+    the bot is the way to reach it."""
+    given = [(_("Phone"), settings.info_centre_phone), (_("E-mail"), settings.info_centre_email),
+             (_("Address"), settings.info_centre_address), (_("Opening hours"), settings.info_centre_hours)]
+    shown = [f"{name}: {escape(value.strip())}" for name, value in given if value and value.strip()]
+    lines = [_("<b>The voting information centre</b>"), *shown]
+    if shown:
+        lines.append(_("You can also file a claim here in the bot: it is tied to your ballot's receipt, "
+                       "and the answer comes here."))
+    else:
+        lines.append(_("Reach the centre with a claim here in the bot: it is tied to your ballot's "
+                       "receipt, and the answer comes here."))
+    return "\n".join(lines)
 
 
 def corrected(receipt: Receipt) -> str:

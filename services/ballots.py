@@ -2,7 +2,8 @@
 
 Each call that writes is one unit of work and commits before it returns, so a receipt the bot
 shows is already stored; a refused ballot leaves nothing (its SAVEPOINT is rolled back), except
-the review flag a duplicate identity raises, which is committed on its own.
+the review flag a duplicate identity raises, which holds the refused ballot sealed for the
+information centre to decide on (services.review) and is committed on its own.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from storage.models import Ballot, BallotStatus, Poll, Resident
 from storage.pii import PiiVault
 from storage.errors import BallotNotFound, DuplicateBallot, DuplicatePerson, HouseNotInPoll, PollNotOpen
 from storage.repositories import BallotRepository, HouseRepository
+from storage.repositories.review import ReviewRepository
 from verification.calendar import MOSCOW, add_working_days
 from verification.levels import IDENTIFIERS, Field
 from verification.validators.names import gender_by_patronymic, normalise_name_key
@@ -74,11 +76,14 @@ class BallotBox:
         except HouseNotInPoll:
             raise BallotRefused("house.not_in_poll") from None
         except DuplicatePerson as duplicate:
-            await self._ballots.flag_for_review(
-                poll_id=poll.id, resident_id=resident.id, kind="duplicate_identity",
+            # the refused ballot is held, sealed, for the centre to accept if it decides so
+            await ReviewRepository(self._session).hold(
+                poll_id=poll.id, resident_id=resident.id, first_ballot_id=duplicate.ballot_id,
                 detail={"house_id": house_id, "flat": draft.get(Field.FLAT),
                         "existing_ballot_id": duplicate.ballot_id,
                         "existing_resident_id": duplicate.resident_id},
+                sealed=self._vault.seal({"values": dict(draft.values), "choice": choice, "house_id": house_id}),
+                key_version=self._vault.key_version, at=now,
             )
             await self._session.commit()
             raise BallotRefused("ballot.same_person_elsewhere") from None

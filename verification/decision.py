@@ -126,12 +126,30 @@ _REASONS = (
            N_("Copy the cadastral number of the flat or the series and number of the "
               "certificate exactly as printed."), ROSREESTR),
 )
+# decided by the information centre on a review flag (one person's data from two accounts)
+_REVIEW_REASONS = (
+    Reason("review.other_account_counts",
+           N_("The same person's data was used for this flat from another Telegram account, and the "
+              "voting information centre decided that the ballot from that account counts."),
+           N_("If this is a mistake, file a claim from /status or contact the centre: /centre.")),
+    Reason("review.identity_unconfirmed",
+           N_("The same person's data was used for this flat from two Telegram accounts, and the voting "
+              "information centre could not confirm which of them is the person's own: neither ballot "
+              "counts."),
+           N_("File a claim from /status or contact the centre with your documents: /centre.")),
+)
+#: the reasons the registries' answers give (`decide`)
 REASONS: Mapping[str, Reason] = {reason.code: reason for reason in _REASONS}
+#: the reasons an operator's review decision gives
+REVIEW_REASONS: Mapping[str, Reason] = {reason.code: reason for reason in _REVIEW_REASONS}
 
 
 def reason(code: str) -> Reason:
     """The reason behind a stored code, so a verdict can be rendered again later."""
-    return REASONS[code]
+    found = REASONS.get(code) or REVIEW_REASONS.get(code)
+    if found is None:
+        raise KeyError(code)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
