@@ -12,7 +12,7 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -177,16 +177,9 @@ class PublicResults:
 
     async def published(self, publication: Publication) -> PublishedResults:
         """A publication with every house's row and address, in the order of the houses' ids."""
-        houses = {h.id: h for h in await HouseRepository(self._session).all()}
-        rows = []
-        for row in await self._results.house_results(publication.id):
-            house = houses[row.house_id]
-            numbers = {f.name: getattr(row, f.name) for f in fields(PublishedHouse)
-                       if f.name not in ("unom", "address", "okrug", "district")}
-            rows.append(PublishedHouse(unom=house.unom, address=house.address, okrug=house.okrug or "",
-                                       district=house.district or "", **numbers))
+        rows = tuple(PublishedHouse(*row) for row in await self._results.published_rows(publication.id))
         return PublishedResults(publication.poll_id, publication.id, publication.number, publication.published_at,
-                                publication.rules, publication.rules_digest, publication.totals, tuple(rows))
+                                publication.rules, publication.rules_digest, publication.totals, rows)
 
     async def house(self, poll_id: int, unom: int) -> PublicHouse | None:
         """One of the poll's houses by its UNOM; None when it is not in the poll."""

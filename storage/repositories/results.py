@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 
-from sqlalchemy import BigInteger, and_, func, insert, select, text
+from sqlalchemy import BigInteger, and_, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from counting.ballots import CountedBallot, FlatVotes
@@ -16,7 +16,7 @@ from counting.houses import HouseResult, Protocol
 from storage.models import Ballot, BallotStatus, Channel, Choice, House, Poll, PollHouse, Resident
 from storage.publications import HouseResultRow, MeetingProtocol, Publication
 from storage.database import json_text
-from storage.repositories.dialect import BALLOTS_BY_POLL, among, driver_rows
+from storage.repositories.dialect import BALLOTS_BY_POLL, among, driver_insert, driver_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,9 +162,9 @@ class ResultsRepository:
                                   rules_digest=rules_digest, totals=totals, ballots_up_to=up_to)
         self.session.add(publication)
         await self.session.flush()
-        rows = [_row(publication.id, result) for result in results]
-        for start in range(0, len(rows), 5_000):  # SQLite takes at most 32,766 parameters a statement
-            await self.session.execute(insert(HouseResultRow), rows[start:start + 5_000])
+        # by the driver itself: the ORM's bulk insert spent most of a city's publication on parameters
+        await driver_insert(self.session, HouseResultRow.__table__, RESULT_COLUMNS,
+                            [_row(publication.id, result) for result in results])
         return publication
 
     async def house_result(self, publication_id: int, house_id: int) -> HouseResultRow | None:
@@ -204,6 +204,16 @@ class ResultsRepository:
         )
         return [VoterHouse(*row) for row in await self.session.execute(statement)]
 
+    async def published_rows(self, publication_id: int) -> list[tuple]:
+        """Each house's row of a publication with its UNOM, address, okrug and district, in the
+        order of the houses' ids: (house_id, unom, address, okrug, district, *RESULT_COLUMNS[2:])."""
+        numbers = [getattr(HouseResultRow, name) for name in RESULT_COLUMNS[2:]]
+        statement = (select(HouseResultRow.house_id, House.unom, House.address, func.coalesce(House.okrug, ""),
+                            func.coalesce(House.district, ""), *numbers)
+                     .join(House, House.id == HouseResultRow.house_id)
+                     .where(HouseResultRow.publication_id == publication_id).order_by(HouseResultRow.house_id))
+        return list((await self.session.execute(statement)).tuples())
+
     async def house_results(self, publication_id: int) -> Sequence[HouseResultRow]:
         statement = (select(HouseResultRow).where(HouseResultRow.publication_id == publication_id)
                      .order_by(HouseResultRow.house_id))
@@ -214,14 +224,15 @@ def fraction_text(value: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}"
 
 
-def _row(publication_id: int, result: HouseResult) -> dict:
-    return {
-        "publication_id": publication_id, "house_id": result.house, "flats_total": result.flats_total,
-        "for_flats": result.for_flats, "against_flats": result.against_flats,
-        "undecided_flats": result.undecided_flats, "silent_flats": result.silent_flats,
-        "effective_for": fraction_text(result.effective_for),
-        "effective_against": fraction_text(result.effective_against), "base": fraction_text(result.base),
-        "for_pct": result.for_pct, "against_pct": result.against_pct, "decision": result.decision.value,
-        "why": result.why.value,
-        "count_decision": result.count_decision.value if result.count_decision is not None else None,
-    }
+RESULT_COLUMNS = ("publication_id", "house_id", "flats_total", "for_flats", "against_flats", "undecided_flats",
+                  "silent_flats", "effective_for", "effective_against", "base", "for_pct", "against_pct",
+                  "decision", "why", "count_decision")
+
+
+def _row(publication_id: int, result: HouseResult) -> tuple:
+    """A house's result as `RESULT_COLUMNS` lists them."""
+    return (publication_id, result.house, result.flats_total, result.for_flats, result.against_flats,
+            result.undecided_flats, result.silent_flats, fraction_text(result.effective_for),
+            fraction_text(result.effective_against), fraction_text(result.base), result.for_pct,
+            result.against_pct, result.decision.value, result.why.value,
+            result.count_decision.value if result.count_decision is not None else None)
