@@ -5,6 +5,7 @@ from datetime import date, datetime
 from html import escape
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from handlers.callbacks import (
@@ -24,6 +25,17 @@ PERSONAL = {Field.FULL_NAME, Field.BIRTH_DATE, Field.PASSPORT, Field.SNILS, Fiel
             Field.PROPERTY_DOCUMENT}
 Screen = tuple[str, InlineKeyboardMarkup | None]
 
+
+
+def _title(poll) -> str:
+    """The poll's title in the resident's language (a poll may carry an English one)."""
+    title_in = getattr(poll, "title_in", None)
+    return title_in(get_i18n().current_locale) if title_in else poll.title
+
+
+def _question(poll) -> str:
+    question_in = getattr(poll, "question_in", None)
+    return question_in(get_i18n().current_locale) if question_in else poll.question
 
 def when(moment: datetime | None) -> str:
     return moment.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M") if moment else "—"
@@ -125,22 +137,22 @@ def help_text() -> str:
 def polls_menu(polls: list, upcoming: list) -> Screen:
     if not polls:
         lines = [_("There is no open vote right now.")]
-        lines += [_("«{title}» opens on {opens}.").format(title=escape(p.title), opens=when(p.opens_at))
+        lines += [_("«{title}» opens on {opens}.").format(title=escape(_title(p)), opens=when(p.opens_at))
                   for p in upcoming]
         return "\n".join(lines), None
-    return _("Choose the vote:"), _keyboard(*([_button(p.title, PollCb(poll_id=p.id).pack())] for p in polls))
+    return _("Choose the vote:"), _keyboard(*([_button(_title(p), PollCb(poll_id=p.id).pack())] for p in polls))
 
 
 def poll_unavailable(poll) -> str:
     if poll.state == "closed":
         return _("The vote «{title}» is closed since {closes}.").format(
-            title=escape(poll.title), closes=when(poll.closes_at))
+            title=escape(_title(poll)), closes=when(poll.closes_at))
     return _("The vote «{title}» is not open yet: it opens on {opens}.").format(
-        title=escape(poll.title), opens=when(poll.opens_at))
+        title=escape(_title(poll)), opens=when(poll.opens_at))
 
 
 def already_voted(poll, receipts: list[Receipt]) -> Screen:
-    lines = [_("<b>{title}</b>\nYou have already voted:").format(title=escape(poll.title))]
+    lines = [_("<b>{title}</b>\nYou have already voted:").format(title=escape(_title(poll)))]
     rows = []
     for receipt in receipts:
         lines.append(receipt_line(receipt))
@@ -152,7 +164,7 @@ def already_voted(poll, receipts: list[Receipt]) -> Screen:
 
 def address_prompt(poll) -> Screen:
     text = _("<b>{title}</b>\n{question}\n\nType the address of your house, e.g. «Кубинка 12 к3».")
-    return text.format(title=escape(poll.title), question=escape(poll.question)), _keyboard(_nav(back=False))
+    return text.format(title=escape(_title(poll)), question=escape(_question(poll))), _keyboard(_nav(back=False))
 
 
 def search_results(outcome: SearchOutcome, page: int) -> Screen:
@@ -227,7 +239,7 @@ def review(draft: Draft, levels: Levels, address: str, *, correcting: bool = Fal
 def vote_question(poll) -> Screen:
     choices = [_button(_("👍 YES"), ChoiceCb(choice=Choice.YES).pack()),
                _button(_("👎 NO"), ChoiceCb(choice=Choice.NO).pack())]
-    return f"<b>{escape(poll.question)}</b>", _keyboard(choices, _nav())
+    return f"<b>{escape(_question(poll))}</b>", _keyboard(choices, _nav())
 
 
 def confirm(choice: str, poll) -> Screen:
@@ -252,7 +264,7 @@ def receipt(receipt: Receipt, poll, *, changed: bool = False) -> str:
         "find your ballot in the published results. You can change your choice until {closes}."
     )
     return head + "\n" + body.format(
-        code=receipt.code, title=escape(poll.title), address=escape(receipt.address),
+        code=receipt.code, title=escape(_title(poll)), address=escape(receipt.address),
         flat=escape(receipt.flat), choice=choice_text(receipt.choice), time=when(receipt.cast_at),
         status=status_text(receipt.status), deadline=when(receipt.expected_by).split()[0],
         closes=when(poll.closes_at),

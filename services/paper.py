@@ -8,6 +8,9 @@ the ballot was filled in, dd.mm.yyyy[ HH:MM] or ISO), and the poll's fields by t
 refused with its line number and nothing of it is stored; the others are imported, committed in
 batches. The same person's paper ballot for a flat a second time is refused; their bot ballot for
 it stays, and the count decides which counts (the rules' `two_channels`).
+
+`cast_one` takes one ballot an operator entered at the counter in the bot (its fields already
+checked one by one there) and stores it the same way, with an audit entry, in one transaction.
 """
 from __future__ import annotations
 
@@ -15,6 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from services.audit import AuditLog
+from services.ballots import coarse_attributes, digests
+from services.drafts import Draft
 from storage.errors import DuplicateBallot, DuplicatePerson, HouseNotInPoll, PollNotFound, PollNotOpen
 from storage.models import Channel, Choice, Poll
 from storage.pii import PiiVault
@@ -22,9 +28,6 @@ from storage.repositories import BallotRepository, HouseRepository, PollReposito
 from verification.calendar import MOSCOW
 from verification.refusal import Refusal
 from verification.validators import validate
-
-from services.ballots import coarse_attributes, digests
-from services.drafts import Draft
 
 #: the columns every file has; the poll's levels add the fields it asks for
 ALWAYS = ("unom", "choice", "cast_at")
@@ -43,7 +46,12 @@ class PaperImport:
 
 
 class RowRefused(ValueError):
-    """A row that cannot become a ballot; the message says why, for the operator."""
+    """A row that cannot become a ballot; the message says why, for the operator; `code` names
+    the reason for a translated text (the counter in the bot)."""
+
+    def __init__(self, message: str, code: str = "paper.row") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def columns(poll: Poll) -> tuple[str, ...]:
@@ -87,13 +95,25 @@ class PaperDesk:
         await self._session.commit()
         return done
 
+    async def cast_one(self, poll_id: int, house_id: int, draft: Draft, choice: str, at: datetime, *,
+                       actor: str, now: datetime | None = None) -> str:
+        """Stores one ballot entered at the counter (its fields checked by the dialogue's validators)
+        and an audit entry naming its receipt; commits; returns the receipt code. Raises RowRefused."""
+        now = now or datetime.now(timezone.utc)
+        poll = await self.poll(poll_id)
+        house = await HouseRepository(self._session).get(house_id)
+        if house is None:
+            raise RowRefused(f"house {house_id} is not known", "paper.house")
+        receipt = await self._store(poll, house, draft, Choice(choice), at, now)
+        await AuditLog(self._session).append(actor, "paper.cast", f"poll:{poll.id}", {"receipt": receipt}, at=now)
+        await self._session.commit()
+        return receipt
+
     async def _cast(self, poll: Poll, house, row: dict[str, str], now: datetime) -> str:
         choice = CHOICES.get(row.get("choice", "").strip().casefold())
         if choice is None:
             raise RowRefused("choice must be yes or no (да/нет, за/против)")
         at = cast_moment(row.get("cast_at", ""))
-        if at > now:
-            raise RowRefused(f"cast_at {at.astimezone(MOSCOW):%d.%m.%Y %H:%M} is in the future")
         draft = Draft()
         for item in poll.levels.fields:
             verdict = validate(item, row.get(item.value, ""), today=at.astimezone(MOSCOW).date(),
@@ -101,6 +121,12 @@ class PaperDesk:
             if isinstance(verdict, Refusal):
                 raise RowRefused(f"{item.value}: {verdict.render()}")
             draft.put(item, verdict.value)
+        return await self._store(poll, house, draft, choice, at, now)
+
+    async def _store(self, poll: Poll, house, draft: Draft, choice: Choice, at: datetime, now: datetime) -> str:
+        """The pending paper ballot of a checked draft; what the import and the counter share."""
+        if at > now:
+            raise RowRefused(f"cast_at {at.astimezone(MOSCOW):%d.%m.%Y %H:%M} is in the future", "paper.future")
         person, identifiers = digests(self._vault, draft)
         try:
             ballot = await self._ballots.cast(
@@ -109,11 +135,11 @@ class PaperDesk:
                 at=at, channel=Channel.PAPER, received_at=now, **coarse_attributes(draft, at))
         except PollNotOpen:
             raise RowRefused(f"cast_at {at.astimezone(MOSCOW):%d.%m.%Y %H:%M} is outside the poll's voting "
-                             "time (or the poll is still a draft)") from None
+                             "time (or the poll is still a draft)", "paper.outside") from None
         except HouseNotInPoll:
-            raise RowRefused(f"house {house.unom} does not take part in the poll") from None
+            raise RowRefused(f"house {house.unom} does not take part in the poll", "paper.house") from None
         except (DuplicatePerson, DuplicateBallot):
-            raise RowRefused("this person already has a paper ballot for this flat") from None
+            raise RowRefused("this person already has a paper ballot for this flat", "paper.duplicate") from None
         return ballot.receipt_code
 
 

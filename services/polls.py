@@ -4,7 +4,8 @@ Almost every update of the dialogue needs its poll (title, question, levels, min
 polls change rarely (an operator opens or closes one), so each process keeps what it read — every
 poll, and the list behind the menu — for a few seconds, per database, as immutable snapshots (the
 ORM rows must not outlive their session). A stale snapshot never lets a ballot into a closed poll:
-storage reads the poll's state afresh when it casts or changes a ballot.
+storage reads the poll's state afresh when it casts or changes a ballot. A poll created, opened or
+closed in this process is seen at once (`forget_polls`); in another process within FRESH_FOR.
 """
 from __future__ import annotations
 
@@ -35,12 +36,26 @@ class PollSnapshot:
     min_age: int
     verdict_days: int
     all_houses: bool
+    description: str | None = None
+    title_en: str | None = None
+    question_en: str | None = None
+    description_en: str | None = None
 
     @classmethod
     def of(cls, poll: Poll) -> PollSnapshot:
         return cls(poll.id, poll.title, poll.question, poll.opens_at, poll.closes_at, poll.state,
                    poll.identity_level, poll.apartment_level, poll.min_age, poll.verdict_days,
-                   poll.all_houses)
+                   poll.all_houses, poll.description, poll.title_en, poll.question_en, poll.description_en)
+
+    def title_in(self, language: str) -> str:
+        """The title in the resident's language: English where the poll has one, else Russian."""
+        return (self.title_en if language == "en" else None) or self.title
+
+    def question_in(self, language: str) -> str:
+        return (self.question_en if language == "en" else None) or self.question
+
+    def description_in(self, language: str) -> str | None:
+        return (self.description_en if language == "en" else None) or self.description
 
     @property
     def levels(self) -> Levels:
@@ -64,6 +79,13 @@ class _Remembered:
 
 # per database (engine): each test, benchmark run or process has its own polls under the same ids
 _remembered: WeakKeyDictionary[object, _Remembered] = WeakKeyDictionary()
+
+
+def forget_polls(session) -> None:
+    """Drops what this process remembers of the session's database's polls: the next read is fresh."""
+    engine = getattr(session.bind, "sync_engine", None)
+    if engine is not None:
+        _remembered.pop(engine, None)
 
 
 class PollBoard:

@@ -1,4 +1,5 @@
-"""`poll create|open|close|list`: the operator's side of a poll's life."""
+"""`poll create|open|close|list|dashboard`: the operator's side of a poll's life, through the same
+desk as the bot's `/admin` (services/poll_desk.py), each action in the audit log as "cli"."""
 from __future__ import annotations
 
 import argparse
@@ -9,10 +10,9 @@ from bot.commands.moments import EXAMPLES, parse_moment, shown
 from bot.commands.runtime import CommandError, cut, database, table
 from bot.settings import load_settings
 from counting.rules import CountingRules
-from storage.errors import PollNotFound, PollStateError
-from storage.house_import import HouseFileError, read_unoms
+from services.poll_desk import Dashboard, Houses, HouseScope, NewPoll, PollDesk, Refused, read_house_list
 from storage.models import Poll
-from storage.repositories import BallotRepository, HouseRepository, PollRepository
+from storage.repositories import BallotRepository, PollRepository
 from verification.levels import Levels
 
 DEFAULT_DAYS_OPEN = 30
@@ -34,12 +34,19 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
     )
     create.add_argument("--title", required=True, help="short name shown to residents")
     create.add_argument("--question", required=True, help="the yes/no question")
-    create.add_argument(
+    create.add_argument("--description", default="", help="what residents read before the first question")
+    create.add_argument("--title-en", default="", help="the title residents see in English")
+    create.add_argument("--question-en", default="", help="the question in English (with --title-en)")
+    create.add_argument("--description-en", default="", help="the description in English")
+    where = create.add_mutually_exclusive_group()
+    where.add_argument(
         "--houses",
         default="all",
         metavar="all|FILE.csv",
         help="'all' (default) or a CSV with a unom column listing the houses taking part",
     )
+    where.add_argument("--okrug", metavar="NAME", help="the houses of one okrug, e.g. СВАО")
+    where.add_argument("--district", metavar="NAME", help="the houses of one district, e.g. Ярославский")
     create.add_argument(
         "--levels",
         type=_levels,
@@ -79,6 +86,14 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
     listing = actions.add_parser("list", help="show every poll", description="Shows every poll, newest first.")
     listing.set_defaults(handler=list_polls)
 
+    dashboard = actions.add_parser(
+        "dashboard", help="a poll's numbers now",
+        description="Shows a poll's ballots by status and channel, the verification backlog and the "
+        "oldest ballot's wait, overdue verdicts (as `report overdue` counts them) and turnout (flats "
+        "voted of the flats in the poll's houses). Nothing personal is shown.")
+    dashboard.add_argument("poll_id", metavar="ID", type=int, help="the poll's id (see `poll list`)")
+    dashboard.set_defaults(handler=show_dashboard)
+
 
 def _rules(text: str) -> CountingRules:
     try:
@@ -105,23 +120,22 @@ async def create_poll(args: argparse.Namespace) -> int:
     settings = load_settings()
     opens = args.opens or datetime.now(UTC).replace(second=0, microsecond=0)
     closes = args.closes or opens + timedelta(days=DEFAULT_DAYS_OPEN)
-    async with database(settings) as sessions, sessions.begin() as session:
-        house_ids = None
-        if args.houses.strip().lower() != "all":
-            house_ids = await _house_ids(session, Path(args.houses))
-        polls = PollRepository(session)
+    async with database(settings) as sessions, sessions() as session:
+        desk = PollDesk(session)
+        new = NewPoll(
+            title=args.title, question=args.question, opens_at=opens, closes_at=closes,
+            houses=_houses(args), description=args.description, title_en=args.title_en,
+            question_en=args.question_en, description_en=args.description_en, levels=args.levels,
+            rules=args.rules, min_age=args.min_age, verdict_days=args.verdict_days, live_turnout=args.live_turnout)
         try:
-            poll = await polls.create(
-                title=args.title, question=args.question, opens_at=opens, closes_at=closes,
-                levels=args.levels, min_age=args.min_age, verdict_days=args.verdict_days,
-                house_ids=house_ids, live_turnout=args.live_turnout,
-            )
-            if args.rules is not None:
-                await polls.set_counting_rules(poll.id, args.rules)
-        except ValueError as error:
-            raise CommandError(str(error)) from None
-        houses = await polls.house_count(poll)
+            poll = await desk.create(new)
+        except Refused as refused:
+            where = f"{args.houses}: " if refused.code.startswith("list.") else ""
+            raise CommandError(where + str(refused)) from None
+        houses = await PollRepository(session).house_count(poll)
     print(f"poll {poll.id} created as a draft: {poll.title}")
+    if poll.title_en:
+        print(f"  in English: {poll.title_en}")
     print(f"  opens {shown(poll.opens_at)}, closes {shown(poll.closes_at)}; "
           f"{'all' if poll.all_houses else houses} houses; {poll.levels}; min age {poll.min_age}"
           f"{'; turnout shown while it runs' if poll.live_turnout else ''}")
@@ -130,25 +144,30 @@ async def create_poll(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _house_ids(session, path: Path) -> list[int]:
+def _houses(args: argparse.Namespace) -> Houses:
+    if args.okrug:
+        return Houses(HouseScope.OKRUG, args.okrug.strip())
+    if args.district:
+        return Houses(HouseScope.DISTRICT, args.district.strip())
+    if args.houses.strip().lower() == "all":
+        return Houses()
+    path = Path(args.houses)
+    if not path.is_file():
+        raise CommandError(f"{path}: no such file")
     try:
-        unoms, errors = read_unoms(path)
-    except HouseFileError as error:
-        raise CommandError(str(error)) from None
-    if errors:
-        raise CommandError(f"{path}: " + "; ".join(f"line {line}: {message}" for line, message in errors))
-    if not unoms:
+        listed = read_house_list(path.read_bytes(), path.name)
+    except Refused as refused:
+        raise CommandError(f"{path}: {refused.params.get('text', refused)}") from None
+    if listed.problems:
+        raise CommandError(f"{path}: " + "; ".join(f"line {line}: {_problem(code, value)}"
+                                                   for line, code, value in listed.problems))
+    if not listed.unoms:
         raise CommandError(f"{path} lists no houses")
-    known = await HouseRepository(session).by_unoms(unoms)
-    unknown = [unom for unom in unoms if unom not in known]
-    if unknown:
-        listed = ", ".join(map(str, unknown[:LISTED_AT_MOST]))
-        more = f" and {len(unknown) - LISTED_AT_MOST} more" if len(unknown) > LISTED_AT_MOST else ""
-        raise CommandError(
-            f"{path} names {len(unknown)} unknown unom: {listed}{more} "
-            "(import them first with `python -m bot import-houses`)"
-        )
-    return [known[unom].id for unom in unoms]
+    return Houses(HouseScope.LISTED, unoms=listed.unoms)
+
+
+def _problem(code: str, value: str) -> str:
+    return f"unom must be a whole number, not {value!r}" if code == "list.unom" else value
 
 
 async def open_poll(args: argparse.Namespace) -> int:
@@ -167,12 +186,49 @@ async def close_poll(args: argparse.Namespace) -> int:
 
 async def _change(poll_id: int, action: str) -> Poll:
     settings = load_settings()
-    async with database(settings) as sessions, sessions.begin() as session:
-        polls = PollRepository(session)
+    async with database(settings) as sessions, sessions() as session:
+        desk = PollDesk(session)
         try:
-            return await (polls.open(poll_id) if action == "open" else polls.close(poll_id))
-        except (PollNotFound, PollStateError) as error:
+            return await (desk.open(poll_id) if action == "open" else desk.close(poll_id))
+        except Refused as error:
             raise CommandError(str(error)) from None
+
+
+async def show_dashboard(args: argparse.Namespace) -> int:
+    async with database(load_settings()) as sessions, sessions() as session:
+        try:
+            dashboard = await PollDesk(session).dashboard(args.poll_id)
+        except Refused as error:
+            raise CommandError(str(error)) from None
+    print(dashboard_text(dashboard))
+    return 0
+
+
+def dashboard_text(d: Dashboard) -> str:
+    """The dashboard as the operator reads it in a terminal."""
+    statuses = ("counted", "pending", "rejected")
+    lines = [f"poll {d.poll_id} ({d.state}): {d.title}",
+             f"  opens {shown(d.opens_at)}, closes {shown(d.closes_at)}; {d.houses:,} houses; "
+             f"{d.publications} publication(s)",
+             f"  ballots: {d.ballots:,} — " + ", ".join(f"{s} {d.by_status.get(s, 0):,}" for s in statuses)]
+    rows = [[channel, *(f"{d.by_channel.get(channel, {}).get(s, 0):,}" for s in statuses)]
+            for channel in sorted(d.by_channel)]
+    lines.append(table(["CHANNEL", *(s.upper() for s in statuses)], rows))
+    waited = f"; the oldest waits {_duration(d.oldest_waiting)}" if d.oldest_waiting is not None else ""
+    lines.append(f"  verification backlog: {d.backlog:,}{waited}")
+    lines.append(f"  overdue verdicts: {d.overdue:,}")
+    share = f" ({d.turnout:.1%})" if d.turnout is not None else ""
+    unsized = f"; {d.houses_without_size:,} houses of unknown size" if d.houses_without_size else ""
+    lines.append(f"  turnout: {d.flats_voted:,} flats voted of {d.flats_total:,}{share}; "
+                 f"{d.flats_counted:,} with a counted ballot{unsized}")
+    return "\n".join(lines)
+
+
+def _duration(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{days}d {hours}h" if days else f"{hours}h {minutes}m"
 
 
 async def list_polls(args: argparse.Namespace) -> int:

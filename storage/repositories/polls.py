@@ -1,19 +1,34 @@
-"""Polls: created as drafts by the operator, opened, closed; which houses take part."""
+"""Polls: created as drafts by the operator, opened, closed; which houses take part; what the
+poll's dashboard counts (ballots by status and channel, the verification backlog, turnout)."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.errors import PollNotFound, PollStateError
 from counting.rules import CountingRules
-from storage.models import House, Poll, PollHouse, PollState
+from storage.errors import PollNotFound, PollStateError
+from storage.models import Ballot, BallotStatus, House, Poll, PollHouse, PollState, RegistryCheck
 from storage.types import utcnow
 from verification.levels import Levels
 
 TITLE_MAX = 200
+
+
+@dataclass(frozen=True, slots=True)
+class PollFigures:
+    """A poll's numbers as the dashboard shows them; no personal data."""
+
+    by_status_and_channel: dict[tuple[str, str], int]  # (status, channel) → ballots
+    backlog: int  # ballots waiting in registry_checks
+    oldest_waiting_since: datetime | None  # when the oldest of them arrived for checking
+    flats_voted: int  # flats with at least one ballot
+    flats_counted: int  # flats with at least one counted ballot
+    flats_total: int  # flats of the poll's houses whose size is known
+    houses_without_size: int  # houses whose number of flats is not known
 
 
 class PollRepository:
@@ -32,10 +47,14 @@ class PollRepository:
         verdict_days: int = 4,
         house_ids: Collection[int] | None = None,
         live_turnout: bool = False,
+        description: str | None = None,
+        title_en: str | None = None,
+        question_en: str | None = None,
+        description_en: str | None = None,
     ) -> Poll:
         """A new draft poll; `house_ids` None means every house, else exactly those houses;
         `live_turnout`: residents see their house's turnout (and the statistics' turnout) before
-        the results are published.
+        the results are published. `description` and the `*_en` texts are optional (empty: none).
 
         Datetimes must be timezone-aware; raises ValueError naming what is wrong (empty
         title or question, window closing before it opens, an empty house list, ages or
@@ -70,7 +89,13 @@ class PollRepository:
             state=PollState.DRAFT,
             all_houses=house_ids is None,
             live_turnout=live_turnout,
+            description=_optional(description),
+            title_en=_optional(title_en),
+            question_en=_optional(question_en),
+            description_en=_optional(description_en),
         )
+        if poll.title_en is not None and len(poll.title_en) > TITLE_MAX:
+            raise ValueError(f"the English title must be at most {TITLE_MAX} characters")
         self.session.add(poll)
         await self.session.flush()
         if house_ids is not None:
@@ -152,8 +177,46 @@ class PollRepository:
             statement = select(func.count()).select_from(PollHouse).where(PollHouse.poll_id == poll.id)
         return (await self.session.execute(statement)).scalar_one()
 
+    async def areas(self) -> list[tuple[str, str, int]]:
+        """(okrug, district, houses) of every district that has houses, by okrug and district."""
+        statement = (select(House.okrug, House.district, func.count()).group_by(House.okrug, House.district)
+                     .order_by(House.okrug, House.district))
+        return [(okrug or "", district or "", number) for okrug, district, number in await self.session.execute(statement)]
+
+    async def house_ids_in(self, *, okrug: str | None = None, district: str | None = None) -> list[int]:
+        """The houses of an okrug, or of a district (of that okrug, when both are given)."""
+        statement = select(House.id).order_by(House.id)
+        if okrug is not None:
+            statement = statement.where(House.okrug == okrug)
+        if district is not None:
+            statement = statement.where(House.district == district)
+        return list(await self.session.scalars(statement))
+
+    async def figures(self, poll: Poll) -> PollFigures:
+        """What the poll's dashboard shows, read now."""
+        of_poll = Ballot.poll_id == poll.id
+        by = {(status, channel): number for status, channel, number in await self.session.execute(
+            select(Ballot.status, Ballot.channel, func.count()).where(of_poll).group_by(Ballot.status, Ballot.channel))}
+        backlog, oldest = (await self.session.execute(
+            select(func.count(), func.min(Ballot.updated_at)).select_from(RegistryCheck)
+            .join(Ballot, Ballot.id == RegistryCheck.ballot_id).where(of_poll))).one()
+        voted = await self.session.scalar(select(func.count(distinct(Ballot.flat_id))).where(of_poll))
+        counted = await self.session.scalar(select(func.count(distinct(Ballot.flat_id))).where(
+            of_poll, Ballot.status == BallotStatus.COUNTED))
+        sizes = select(func.coalesce(func.sum(House.flats_total), 0),
+                       func.count().filter(House.flats_total.is_(None)))
+        if not poll.all_houses:
+            sizes = sizes.join(PollHouse, PollHouse.house_id == House.id).where(PollHouse.poll_id == poll.id)
+        flats_total, unsized = (await self.session.execute(sizes.select_from(House))).one()
+        return PollFigures(by, backlog, oldest, voted or 0, counted or 0, int(flats_total or 0), unsized or 0)
+
     async def _require(self, poll_id: int) -> Poll:
         poll = await self.session.get(Poll, poll_id, with_for_update=True)
         if poll is None:
             raise PollNotFound(poll_id)
         return poll
+
+
+def _optional(text: str | None) -> str | None:
+    text = (text or "").strip()
+    return text or None

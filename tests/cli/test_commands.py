@@ -90,13 +90,13 @@ def test_poll_life_create_open_close_list(cli):
     cli.ok("migrate")
     cli.ok("import-houses", str(HOUSES_CSV))
     created = cli.ok("poll", "create", "--title", "Реновация", "--question", "Включить дом в программу?",
-                     "--opens", "01.12.2026 18:00", "--closes", "2026-12-31T18:00", "--levels", "identity=2,apartment=1")
+                     "--opens", "01.12.2036 18:00", "--closes", "2036-12-31T18:00", "--levels", "identity=2,apartment=1")
     poll_id = re.search(r"poll (\d+) created", created).group(1)
-    assert "opens 2026-12-01 18:00 MSK, closes 2026-12-31 18:00 MSK" in created
+    assert "opens 2036-12-01 18:00 MSK, closes 2036-12-31 18:00 MSK" in created
     houses = cli.folder / "houses.csv"
     houses.write_text("unom\n1\n4\n", "utf-8")
     subset = cli.ok("poll", "create", "--title", "Двор", "--question", "Шлагбаум?", "--houses", str(houses),
-                    "--opens", "2026-12-01 09:00", "--closes", "2026-12-02 09:00", "--min-age", "21",
+                    "--opens", "2036-12-01 09:00", "--closes", "2036-12-02 09:00", "--min-age", "21",
                     "--live-turnout", "--rules", '{"silent": "for", "threshold": "1/2"}')
     subset_id = re.search(r"poll (\d+) created", subset).group(1)
     assert "2 houses" in subset and "turnout shown while it runs" in subset
