@@ -2,6 +2,10 @@
 
     index = AddressIndex.build(HouseEntry(unom, address, district) for ... in poll houses)
     index.search("Кубинка 12 к3")  # -> [AddressMatch(..., score=100.0), ...]
+
+It also reads an address as people really type it (see AddressIndex.search): in Latin letters
+("ul. Kubinka 12 k3", `translit`), with the keyboard in the other layout ("Re,byrf 12r3",
+`layout`), after a document's postcode, city, okrug and district (`prefixes`).
 """
 from __future__ import annotations
 

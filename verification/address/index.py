@@ -8,11 +8,14 @@ from typing import Iterable
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from verification.address.layout import from_english_keys, to_english_keys
 from verification.address.numbers import HouseNumber, agreement, base, sort_key
+from verification.address.prefixes import PREFIX_WORDS, Prefixes
 from verification.address.streets import (
     Query, Street, parse_query, score_street, split_address, street_of,
 )
-from verification.address.words import ordinal_words, type_words, types_of
+from verification.address.translit import from_latin, has_latin
+from verification.address.words import known_words, ordinal_words, type_words, types_of
 
 # A typed word is compared with every distinct street word; below this it is no match.
 WORD_CUTOFF = 0.5
@@ -33,6 +36,14 @@ STREET_SHARE = 0.7
 # MIN_SCORE shows a house whose number was not typed only on a near-certain street (≥ 0.86).
 MIN_STREET_SCORE = 0.65
 MIN_SCORE = 60.0
+# Russian letters that find nothing this good may be Latin typed with the Russian layout on
+# ("гд. лгиштлф" is "ul. kubinka"); only then is that reading tried, so typos cost nothing more.
+LAYOUT_FALLBACK_BELOW = 80.0
+# A reading of Latin letters that finds a house this well is not second-guessed by the other.
+CONFIDENT = 90.0
+# A district's name that is a street's or settlement's too ("Щербинка, Садовая 5") is only
+# taken for the district if the address reads this much better without it.
+DISTRICT_MARGIN = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +71,8 @@ class _House:
 class AddressIndex:
     """Typo-tolerant search over a fixed set of houses (one poll's)."""
 
-    def __init__(self, streets: list[Street], houses: list[_House]) -> None:
+    def __init__(self, streets: list[Street], houses: list[_House],
+                 prefixes: Prefixes | None = None) -> None:
         self._streets = streets
         self._houses = houses
         self._entries = {house.entry.house_id: house.entry for house in houses}
@@ -72,6 +84,11 @@ class AddressIndex:
         self._vocabulary = sorted(streets_of)
         self._types = type_words()
         self._ordinals = ordinal_words()
+        self._prefixes = prefixes or Prefixes((), ())
+        # What a Latin word may be read as: a street's word, or a word of addresses in general.
+        self._known = sorted({*self._vocabulary, *known_words(), *PREFIX_WORDS,
+                              *self._prefixes.words()})
+        self._known_set = frozenset(self._known)
 
     @classmethod
     def build(cls, entries: Iterable[HouseEntry]) -> AddressIndex:
@@ -79,13 +96,17 @@ class AddressIndex:
         street_by_parts: dict[tuple, Street] = {}  # many houses share one street's spelling
         houses: list[_House] = []
         seen: set[int] = set()
+        districts: set[str] = set()
+        street_texts: list[str] = []
         for entry in entries:
             if entry.house_id in seen:
                 raise ValueError(f"house {entry.house_id} is listed twice")
             seen.add(entry.house_id)
+            districts.add(entry.district)
             parts, number = split_address(entry.address)
             street = street_by_parts.get(parts)
             if street is None:
+                street_texts.append(entry.address)
                 parsed = street_of(parts)
                 street = street_by_parts[parts] = streets.setdefault(parsed.key, parsed)
             street.houses.append(len(houses))
@@ -95,7 +116,7 @@ class AddressIndex:
             for h in street.houses:
                 street.by_base.setdefault(base(houses[h].number.primary), []).append(h)
             street.bases = sorted({int(b) for b in street.by_base if b})
-        return cls(list(streets.values()), houses)
+        return cls(list(streets.values()), houses, Prefixes(districts, street_texts))
 
     def __len__(self) -> int:
         return len(self._houses)
@@ -110,11 +131,43 @@ class AddressIndex:
     def search(self, query: str, limit: int = 5) -> list[AddressMatch]:
         """The best `limit` houses for what a resident typed, best first; [] if none is plausible.
 
+        Accepted: the street and house in any order and case, with or without the street type
+        (full or abbreviated: "ул.", "пр-т", "б-р"), е for ё, one or two typos in the street's
+        words, a rank or first name left out ("Рокоссовского", "ул. Абакумова"), numbers
+        joined or apart ("д12к3", "12 к. 3", "д.12 корп.3", "77с3", "12/3" for дом 12 корпус 3,
+        "43" for дом 43/70), a flat number (ignored); whatever a document puts first (postcode,
+        "Россия"/"РФ", "г. Москва"/"Москва"/"Moscow", okrug "ЮЗАО", district "район Тёплый
+        Стан"); Latin letters in GOST 7.79, ISO 9, passport (ICAO 2013) or informal spelling
+        ("ul. Kubinka 12 k3"); the keyboard left in the other layout either way ("ekbwf
+        Kj,fxtdcrjuj" for улица Лобачевского, "гд. лгиштлф" for ul. kubinka).
+
         Scores run 0-100: 100 is the street and every typed number exactly; a street matched
         through typos or missing words, or a house number only partly typed, scores less."""
         if limit <= 0:
             return []
-        parsed, word_sims = self._match_words(parse_query(query))
+        if has_latin(query):
+            # The keyboard reading is the cheaper one (no spelling to choose), so it goes first.
+            found = self._search_text(from_english_keys(query), limit)
+            if found and found[0].score >= CONFIDENT:
+                return found
+            return _best((found, self._search_text(from_latin(query, self._spelling), limit)))
+        found = self._search_text(query, limit)
+        if found and found[0].score >= LAYOUT_FALLBACK_BELOW:
+            return found
+        latin = from_latin(to_english_keys(query), self._spelling)
+        return _best((found, self._search_text(latin, limit)))
+
+    def _search_text(self, text: str, limit: int) -> list[AddressMatch]:
+        as_typed, *without_district = self._prefixes.readings(text)
+        found = self._search_street(as_typed, limit)
+        for reading in without_district:
+            other = self._search_street(reading, limit)
+            if other and (not found or other[0].score > found[0].score + DISTRICT_MARGIN):
+                found = other
+        return found
+
+    def _search_street(self, text: str, limit: int) -> list[AddressMatch]:
+        parsed, word_sims = self._match_words(parse_query(text))
         if not parsed.words:
             return []  # numbers alone ("12") name no street
         candidates: set[int] = set()
@@ -142,6 +195,20 @@ class AddressIndex:
         scored.sort(key=lambda item: (-item[0], item[1]))
         return [AddressMatch(h.entry.house_id, h.entry.address, h.entry.district, round(score, 1))
                 for score, _, h in scored[:limit] if score >= MIN_SCORE]
+
+    def _spelling(self, readings: tuple[str, ...]) -> str:
+        """The reading of a Latin word closest to a word addresses use; the likeliest on a tie."""
+        best, best_similarity = readings[0], 0.0
+        if len(readings) > 1:
+            exact = next((reading for reading in readings if reading in self._known_set), None)
+            if exact is not None:
+                return exact
+            for reading in readings:
+                hit = process.extractOne(reading, self._known, scorer=OSA.normalized_similarity,
+                                         score_cutoff=best_similarity + 1e-9)
+                if hit is not None:
+                    best, best_similarity = reading, hit[1]
+        return best
 
     def _match_words(self, query: Query) -> tuple[Query, list[dict[str, float]]]:
         """Each typed word's close street words; misspelt type and ordinal words ("улциа",
@@ -189,3 +256,12 @@ class AddressIndex:
         at = bisect.bisect_left(street.bases, int(typed))
         near = sorted(street.bases[max(0, at - 2):at + 2], key=lambda b: abs(b - int(typed)))
         return [h for b in near for h in street.by_base[str(b)]][:limit]
+
+
+def _best(results: Iterable[list[AddressMatch]]) -> list[AddressMatch]:
+    """The results of the reading whose best match is best; the earlier reading on a tie."""
+    best: list[AddressMatch] = []
+    for found in results:
+        if found and (not best or found[0].score > best[0].score):
+            best = found
+    return best

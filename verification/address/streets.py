@@ -8,7 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from verification.address.numbers import HouseNumber, TypedNumbers
-from verification.address.words import HONORIFICS, Token, tokenize, tokenize_registry_part
+from verification.address.words import (
+    GIVEN_NAMES, HONORIFICS, Token, tokenize, tokenize_registry_part,
+)
 
 # A settlement prefix ("поселение Кокошкино") is often left out, so it weighs little.
 LOCALITY_WEIGHT = 0.15
@@ -72,9 +74,13 @@ def street_of(parts: tuple[tuple[Token, ...], ...]) -> Street:
                         and part[position + 1].kind == "word"):
                     at = len(tokens)
                     compounds.append((token.text + part[position + 1].text, at, at + 1))
+                # A rank or first name before the surname is often left out.
+                first = token.text in HONORIFICS or (
+                    token.text in GIVEN_NAMES and position + 1 < len(part)
+                    and part[position + 1].kind == "word")
                 tokens.append(token.text)
                 weights.append(LOCALITY_WEIGHT if is_locality else
-                               HONORIFIC_WEIGHT if token.text in HONORIFICS else 1.0)
+                               HONORIFIC_WEIGHT if first else 1.0)
             elif token.kind in ("ordinal", "number"):
                 numerals.append(token.text)
             elif token.kind == "type":

@@ -42,14 +42,15 @@ _ENDINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 # After к, г, х, ж, ш, ч, щ Russian writes и, never ы: "-sky" is -ский.
 _SOFTENING = ("k", "g", "h", "zh", "sh", "ch")
-# A suffix after a number ("15-ya", "1-y", "3-i") is an ordinal's ending; a single letter only
-# after a hyphen, since "12a" is дом 12А.
+# A suffix after a number ("15-ya", "1-y", "3j") is an ordinal's ending; "e" only after a
+# hyphen, since "12e" may be дом 12Е (and "12a" is always дом 12А).
 _ORDINAL_ENDINGS = {
     **dict.fromkeys(("ya", "ia", "ja", "aya", "aia"), "я"),
     **dict.fromkeys(("iy", "yy", "yj", "ij", "ii", "yi", "oy", "oj", "oi"), "й"),
     **dict.fromkeys(("ye", "oe", "oye"), "е"),
 }
-_HYPHEN_ORDINAL_ENDINGS = {"y": "й", "j": "й", "i": "й", "e": "е", **_ORDINAL_ENDINGS}
+_ORDINAL_ENDINGS.update(dict.fromkeys(("y", "j", "i"), "й"))  # no house letter is y, j or i
+_HYPHEN_ORDINAL_ENDINGS = {"e": "е", **_ORDINAL_ENDINGS}
 # English words in a Latin address.
 _ENGLISH = {
     "moscow": "москва", "russia": "россия", "russian": "российская", "federation": "федерация",
@@ -63,40 +64,55 @@ _ENGLISH = {
 MAX_READINGS = 16
 
 _LATIN = re.compile(r"[a-zà-žʹʺ'`]*[a-zà-ž][a-zà-žʹʺ'`]*")
-_LATIN_LETTER = re.compile(r"[a-z]", re.IGNORECASE)
+# A Latin letter, with or without diacritics (Latin-1 Supplement to Latin Extended-B).
+_LATIN_LETTER = re.compile(r"[a-zA-Z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
 
 
 def has_latin(text: str) -> bool:
-    return _LATIN_LETTER.search(_plain(text)) is not None
+    return _LATIN_LETTER.search(text) is not None
+
+
+_ISO_LETTERS = frozenset("žčšŝëèâû")
+
+
+def _plain_letter(c: str) -> str:
+    if c.isascii() or c in _ISO_LETTERS or "\u0400" <= c <= "\u04ff" or not c.isalpha():
+        return c
+    return unicodedata.normalize("NFKD", c)[0]
 
 
 def _plain(text: str) -> str:
     """Lower case; diacritics other than ISO 9's dropped ("é" → "e")."""
-    kept = set("žčšŝëèâû")
-    return "".join(c if c in kept else
-                   unicodedata.normalize("NFKD", c)[0] if ord(c) > 127 and c.isalpha()
-                   and not "\u0400" <= c <= "\u04ff" else c
-                   for c in text.lower())
+    return "".join(map(_plain_letter, text.lower()))
+
+
+def _ending(word: str) -> tuple[int, tuple[str, ...]] | None:
+    """Where an adjective ending ("-skiy", "-yy") starts, and its readings."""
+    for latin, forms in _ENDINGS:
+        at = len(word) - len(latin)
+        if word.endswith(latin) and at >= 3 and word[at - 1] not in _VOWELS:
+            if word[:at].endswith(_SOFTENING) and forms[0] == "ый":
+                forms = (forms[1], forms[0], *forms[2:])
+            return at, forms
+    return None
 
 
 def readings(word: str) -> tuple[str, ...]:
-    """The Russian readings of one Latin word, the most likely first."""
+    """The Russian readings of one Latin word, the most likely first (at most MAX_READINGS:
+    a long word's later ambiguities keep their likeliest reading)."""
     word = word.lstrip("'`")
     if word in _ENGLISH:
         return (_ENGLISH[word],)
+    ending = _ending(word)
     options: list[tuple[str, ...]] = []
     at = 0
     while at < len(word):
-        ending = next(((latin, forms) for latin, forms in _ENDINGS
-                       if word.endswith(latin) and len(word) - len(latin) == at and at >= 3
-                       and word[at - 1] not in _VOWELS), None)
-        if ending is not None:
-            soft = word[:at].endswith(_SOFTENING) and ending[1][0] == "ый"
-            options.append((ending[1][1], ending[1][0], *ending[1][2:]) if soft else ending[1])
+        if ending is not None and at == ending[0]:
+            options.append(ending[1])
             break
         if word[at] == "y" and word[at + 1:at + 2] not in ("a", "u", "e", "o", "'"):
-            after_vowel = at > 0 and word[at - 1] in _VOWELS
-            options.append(_AFTER_VOWEL_Y if after_vowel else _AFTER_CONSONANT_Y)
+            options.append(_AFTER_VOWEL_Y if at > 0 and word[at - 1] in _VOWELS
+                           else _AFTER_CONSONANT_Y)
             at += 1
             continue
         if (word[at] == "i" and at > 0 and word[at - 1] in "aeou"
@@ -105,13 +121,14 @@ def readings(word: str) -> tuple[str, ...]:
             at += 1
             continue
         for size in range(min(_LONGEST, len(word) - at), 0, -1):
-            forms = _SPELLINGS.get(word[at:at + size])
+            latin = word[at:at + size]
+            forms = _SPELLINGS.get(latin)
             if forms is not None:
-                if at == 0 and word[at:at + size] == "e":
+                if at == 0 and latin == "e":
                     forms = ("е", "э")
-                elif word[at:at + size] == "ts" and word[at + 2:at + 3] == "k":
+                elif latin == "ts" and word[at + 2:at + 3] == "k":
                     forms = ("тс", "ц")  # "Sovetskaya"
-                elif size == 2 and word[at] == "y" and at > 0 and word[at - 1] not in _VOWELS:
+                elif size == 2 and latin[0] == "y" and at > 0 and word[at - 1] not in _VOWELS:
                     forms = tuple("ь" + form for form in forms) + forms  # "Ulyanova"
                 options.append(forms)
                 at += size
@@ -134,7 +151,11 @@ _ORDINAL = re.compile(rf"(\d+-|\d+(?=(?:{_alternatives(_ORDINAL_ENDINGS)})(?![a-
                       rf"({_alternatives(_HYPHEN_ORDINAL_ENDINGS)})(?![a-z])")
 
 
+# "st" after a name is English "street" ("Kubinka st 12"); after a number it is строение.
+_STREET = re.compile(r"(?<=[a-z])(\s*,?\s+)st\b\.?")
+
+
 def from_latin(text: str, choose: Callable[[tuple[str, ...]], str]) -> str:
     """The text with its Latin words read as Russian; `choose` picks among a word's readings."""
-    text = _ORDINAL.sub(_ordinal_ending, _plain(text))
+    text = _STREET.sub(r"\1street", _ORDINAL.sub(_ordinal_ending, _plain(text)))
     return _LATIN.sub(lambda word: choose(readings(word[0])), text)
