@@ -15,10 +15,10 @@ from typing import Callable
 from rapidfuzz import fuzz, process, utils
 
 from bench.table import Row
-from bench.typos import (
-    SCHEMES, TypedQuery, english_layout_queries, first_name_queries, glued_number_queries,
-    prefix_queries, read_houses, russian_layout_queries, synthetic_houses, translit_queries,
-    typo_queries,
+from bench.typos import TypedQuery, read_houses, synthetic_houses, typo_queries
+from bench.ways import (
+    SCHEMES, english_layout_queries, first_name_queries, glued_number_queries, prefix_queries,
+    russian_layout_queries, translit_queries,
 )
 from verification.address import AddressIndex, HouseEntry
 

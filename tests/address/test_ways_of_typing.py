@@ -5,9 +5,10 @@ from typing import Callable
 
 import pytest
 
-from bench.typos import (
-    SCHEMES, TypedQuery, english_layout_queries, first_name_queries, glued_number_queries,
-    prefix_queries, russian_layout_queries, translit_queries, typo_queries,
+from bench.typos import TypedQuery, typo_queries
+from bench.ways import (
+    SCHEMES, english_layout_queries, first_name_queries, glued_number_queries, prefix_queries,
+    russian_layout_queries, translit_queries,
 )
 from verification.address import AddressIndex, HouseEntry
 
