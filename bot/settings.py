@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API_URL = "https://api.telegram.org"
@@ -31,6 +31,38 @@ def decode_key(text: str, *, name: str) -> bytes:
     if raw is None or len(raw) != 32:
         raise ValueError(f"{name} must be 32 random bytes as 64 hex digits or base64")
     return raw
+
+
+_KEY_NAMES = {"pii_hmac_key": "PII_HMAC_KEY", "pii_encryption_key": "PII_ENCRYPTION_KEY",
+              "board_signing_key": "BOARD_SIGNING_KEY", "registry_answer_key": "REGISTRY_ANSWER_KEY"}
+MIN_DISTINCT_KEY_BYTES = 12  # 32 random bytes have ~30 distinct values; fewer than 12 is no accident
+MAX_KEY_PERIOD = 8  # bytes: "0123456789abcdef…" written as hex repeats every 8
+
+
+def _period(items: bytes | str, longest: int) -> int | None:
+    """The shortest period up to `longest` with which `items` repeats itself, if any."""
+    for period in range(1, longest + 1):
+        if all(items[i] == items[i + period] for i in range(len(items) - period)):
+            return period
+    return None
+
+
+def key_weakness(text: str, raw: bytes) -> str | None:
+    """Why a decoded key is not random enough to be used, or None.
+
+    A key someone typed (zeros, a pattern, a counter) is far easier to guess than 32 random
+    bytes; `secrets.token_bytes(32)` passes every rule except with a negligible chance.
+    """
+    if len(set(raw)) == 1:
+        return "is one byte repeated"
+    if _period(raw, MAX_KEY_PERIOD) or _period(text.strip(), 2 * MAX_KEY_PERIOD):
+        return "repeats a short pattern"
+    steps = {(raw[i + 1] - raw[i]) % 256 for i in range(len(raw) - 1)}
+    if len(steps) == 1:
+        return "counts up or down"
+    if len(set(raw)) < MIN_DISTINCT_KEY_BYTES:
+        return f"has fewer than {MIN_DISTINCT_KEY_BYTES} distinct bytes"
+    return None
 
 
 class Settings(BaseSettings):
@@ -65,6 +97,19 @@ class Settings(BaseSettings):
     # allow_paid_broadcast (paid in Telegram Stars) lifts the limit up to 1,000/s: off unless set
     broadcast_paid: bool = False
     broadcast_paid_rate: float = Field(default=1000.0, gt=30, le=1000)
+    # the agency gateway (`worker --registries-url`): its bearer token, the key it signs its
+    # answers with (shared with it, 32 bytes) and whether plain http to loopback is allowed
+    registry_token: SecretStr = SecretStr("")
+    registry_answer_key: SecretStr = SecretStr("")
+    registry_allow_plain_http: bool = False
+
+    @field_validator("registry_token")
+    @classmethod
+    def _registry_token(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value()
+        if token and (len(token) < 16 or not token.isprintable() or " " in token):
+            raise ValueError("must be at least 16 printable characters without spaces")
+        return value
 
     @field_validator("bot_token")
     @classmethod
@@ -112,12 +157,30 @@ class Settings(BaseSettings):
             return [int(p) for p in parts]
         return value
 
-    @field_validator("pii_hmac_key", "pii_encryption_key", "board_signing_key")
+    @field_validator("pii_hmac_key", "pii_encryption_key", "board_signing_key", "registry_answer_key")
     @classmethod
     def _key(cls, value: SecretStr, info) -> SecretStr:
-        if value.get_secret_value():
-            decode_key(value.get_secret_value(), name=info.field_name.upper())
+        text = value.get_secret_value()
+        if text:
+            weakness = key_weakness(text, decode_key(text, name=info.field_name.upper()))
+            if weakness:
+                raise ValueError(f"the key {weakness}, so it is easy to guess: generate one with "
+                                 "`python -m bot keys`")
         return value
+
+    @model_validator(mode="after")
+    def _keys_differ(self) -> Settings:
+        seen: dict[bytes, str] = {}
+        for field_name, name in _KEY_NAMES.items():
+            text = getattr(self, field_name).get_secret_value()
+            if not text:
+                continue
+            raw = decode_key(text, name=name)
+            if raw in seen:
+                # one key for two purposes: whoever learns one has both
+                raise ValueError(f"{name}: must differ from {seen[raw]}: generate one with `python -m bot keys`")
+            seen[raw] = name
+        return self
 
     @property
     def hmac_key(self) -> bytes:
@@ -133,10 +196,16 @@ class Settings(BaseSettings):
         secret = self._required(self.board_signing_key, "BOARD_SIGNING_KEY")
         return decode_key(secret, name="BOARD_SIGNING_KEY")
 
+    @property
+    def registry_key(self) -> bytes:
+        secret = self._required(self.registry_answer_key, "REGISTRY_ANSWER_KEY",
+                                "ask the gateway's operator for the key its answers are signed with")
+        return decode_key(secret, name="REGISTRY_ANSWER_KEY")
+
     @staticmethod
-    def _required(value: SecretStr, name: str) -> str:
+    def _required(value: SecretStr, name: str, advice: str = "generate one with `python -m bot keys`") -> str:
         if not value.get_secret_value():
-            raise ConfigError(f"{name} is not set: generate one with `python -m bot keys`")
+            raise ConfigError(f"{name} is not set: {advice}")
         return value.get_secret_value()
 
     def require(self, *names: str) -> None:
@@ -164,9 +233,10 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)
     except ValidationError as error:
         first = error.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         message = first["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"{name}: {message}") from None
+        if not first["loc"]:  # a check across variables names them in its message
+            raise ConfigError(message) from None
+        raise ConfigError(f"{str(first['loc'][0]).upper()}: {message}") from None
 
 
 def fail(message: str) -> None:

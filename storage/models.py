@@ -6,7 +6,7 @@ from `storage.pii.PiiVault`) and what verification must read back is kept AES-GC
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -15,7 +15,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    Date,
     Float,
     ForeignKey,
     Index,
@@ -360,7 +359,8 @@ class RegistryRecord(Base):
 
     `key_hmac` is the HMAC of the identifier the registry is searched by (FLS, passport,
     SNILS, property document). `name_key` is the normalised full name key the checks compare;
-    store a `PiiVault.digest` there rather than the name when the data is real.
+    store a `PiiVault.digest` there rather than the name when the data is real. Birth dates
+    are kept only as digests (`birth_digest`); EIRC's sealed blob holds name and birth date.
     """
 
     __tablename__ = "registry_records"
@@ -377,7 +377,9 @@ class RegistryRecord(Base):
     unom: Mapped[int | None] = mapped_column(BigInteger)
     flat: Mapped[str | None] = mapped_column(String(16))
     name_key: Mapped[str | None] = mapped_column(String(255))
-    birth_date: Mapped[date | None] = mapped_column(Date)
+    #: The HMAC of the person's birth date (`registry_import.BIRTH_KIND`): compared, never read
+    #: back. Empty on rows from before revision 0006, which must be imported again.
+    birth_digest: Mapped[str | None] = mapped_column(String(64))
     role: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str | None] = mapped_column(String(32))
     share_numerator: Mapped[int | None] = mapped_column(Integer)

@@ -10,9 +10,13 @@ Each registry comes as a UTF-8 CSV with a header row, dates written dd.mm.yyyy:
 An extract is personal data, stored as ballots are: the identifier a registry is searched by
 becomes a keyed HMAC of its normalised form (the same `PiiVault` kinds as ballots use), a name
 becomes the HMAC of its `normalise_name_key` form, and EIRC, which must tell who lives in a
-flat, keeps each name sealed as well. A bad row is reported with its line and skipped; an
+flat, keeps each name and birth date sealed as well. A birth date is kept only as the HMAC of
+its ISO form (`BIRTH_KIND`), never in clear. A bad row is reported with its line and skipped; an
 import replaces everything that registry had, in the caller's transaction. Messages about bad
 rows never repeat an identifier or a name.
+
+Registries imported before revision 0006 have no birth date digests (their clear dates were
+dropped): the checks against them wait until each registry is imported again.
 """
 from __future__ import annotations
 
@@ -38,6 +42,8 @@ from verification.validators import (
 
 #: The digest kind of a normalised full name (identifiers use their own kinds, as ballots do).
 NAME_KIND = "name"
+#: The digest kind of a birth date, written ISO 8601 (1980-05-17).
+BIRTH_KIND = "birth_date"
 #: The digest kind each registry is searched by, as `BallotRepository.cast` stores them.
 KEY_KINDS = {Registry.EIRC: "fls", Registry.MVD: "passport", Registry.PFR: "snils",
              Registry.ROSREESTR: "property_document"}
@@ -87,11 +93,17 @@ async def import_registry(session: AsyncSession, registry: str, path: str | Path
     return RegistryImport(source.value, len(records), int(replaced or 0), errors)
 
 
+def birth_digest(vault: PiiVault, born: date) -> str:
+    return vault.digest(BIRTH_KIND, born.isoformat())
+
+
 async def registry_is_empty(session: AsyncSession, registry: str) -> bool:
-    """Whether `registry` has no records yet (e.g. the sandbox loads its demo extracts once)."""
+    """Whether `registry` has no usable records (e.g. the sandbox loads its demo extracts once):
+    none at all, or only rows from before birth dates were digested, which must be imported again."""
     source = _registry(registry)
     found = await session.scalar(
-        select(RegistryRecord.id).where(RegistryRecord.source == source.value).limit(1))
+        select(RegistryRecord.id).where(RegistryRecord.source == source.value,
+                                        RegistryRecord.birth_digest.is_not(None)).limit(1))
     return found is None
 
 
@@ -154,7 +166,8 @@ def _eirc(row: dict[str, str], vault: PiiVault, today: date):
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, not {row['role']!r}")
     record = {"unom": unom, "flat": flat, "name_key": vault.digest(NAME_KIND, name_key),
-              "birth_date": born, "role": role, "sealed": vault.seal({"name_key": name_key}),
+              "birth_digest": birth_digest(vault, born), "role": role,
+              "sealed": vault.seal({"name_key": name_key, "birth_date": born.isoformat()}),
               "key_version": vault.key_version}
     return vault.digest("fls", fls), record, (unom, flat)
 
@@ -165,14 +178,15 @@ def _mvd(row: dict[str, str], vault: PiiVault, today: date):
     status = row["status"].strip().lower()
     if status not in PASSPORT_STATUSES:
         raise ValueError(f"status must be valid or invalid, not {row['status']!r}")
-    record = {"name_key": vault.digest(NAME_KIND, name_key), "birth_date": born, "status": status}
+    record = {"name_key": vault.digest(NAME_KIND, name_key), "birth_digest": birth_digest(vault, born),
+              "status": status}
     return vault.digest("passport", passport), record, ()
 
 
 def _pfr(row: dict[str, str], vault: PiiVault, today: date):
     snils = _accepted("snils", validate_snils(row["snils"]))
     name_key, born = _person(row["full_name"], row["birth_date"], "full_name", "birth_date")
-    record = {"name_key": vault.digest(NAME_KIND, name_key), "birth_date": born}
+    record = {"name_key": vault.digest(NAME_KIND, name_key), "birth_digest": birth_digest(vault, born)}
     return vault.digest("snils", snils), record, ()
 
 
@@ -183,7 +197,8 @@ def _rosreestr(row: dict[str, str], vault: PiiVault, today: date):
                              "owner_full_name", "owner_birth_date")
     numerator, denominator = _share(row["share"])
     record = {"unom": unom, "flat": flat, "name_key": vault.digest(NAME_KIND, name_key),
-              "birth_date": born, "share_numerator": numerator, "share_denominator": denominator}
+              "birth_digest": birth_digest(vault, born), "share_numerator": numerator,
+              "share_denominator": denominator}
     return vault.digest("property_document", document), record, (unom, flat)
 
 

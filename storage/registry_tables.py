@@ -6,15 +6,20 @@ single check needs. A verification worker asks for a whole batch at once instead
 keys bound as one value, see `dialect.among`) and returns ports answering from that snapshot
 in memory.
 
-Records hold HMACs, never identifiers or names (see `storage.registry_import`): an identifier
-is found by its digest, and a name matches when the digest of the claim's normalised name key
-equals the record's. EIRC must tell who lives in a flat: a single call opens the names sealed
-in the records; a batch snapshot names the people it was asked about (their digests meet a
-claim's) and leaves everybody else as an opaque digest, which no claim can match.
+Records hold HMACs, never identifiers, names or birth dates (see `storage.registry_import`): an
+identifier is found by its digest, and a name or a birth date matches when the digest of the
+claim's equals the record's. EIRC must tell who lives in a flat: a single call opens the names
+and birth dates sealed in the records; a batch snapshot names the people it was asked about
+(their digests meet a claim's) and leaves everybody else opaque, which no claim can match.
+
+A record without a birth date digest (imported before revision 0006) decides nothing: the check
+is unavailable, so the ballot waits — never rejected for a date that cannot be compared — until
+the registry is imported again.
 """
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -27,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.database import reading
 from storage.models import Registry, RegistryRecord
 from storage.pii import PiiVault, SealError
-from storage.registry_import import KEY_KINDS, NAME_KIND
+from storage.registry_import import KEY_KINDS, NAME_KIND, birth_digest
 from storage.repositories.dialect import among
 from storage.types import utcnow
 from verification.claim import BallotClaim
@@ -43,61 +48,91 @@ IN_CHUNK = 2000  # keys or flats per query: bounded statements however large the
 # Core columns, not ORM attributes: a batch reads thousands of rows and needs no ORM loading
 _RECORDS = RegistryRecord.__table__
 _COLUMNS = (_RECORDS.c.key_hmac, _RECORDS.c.unom, _RECORDS.c.flat, _RECORDS.c.name_key,
-            _RECORDS.c.birth_date, _RECORDS.c.role, _RECORDS.c.status, _RECORDS.c.share_numerator,
+            _RECORDS.c.birth_digest, _RECORDS.c.role, _RECORDS.c.status, _RECORDS.c.share_numerator,
             _RECORDS.c.share_denominator, _RECORDS.c.sealed)
 # a batch names people by the claims' digests, never by the sealed names: it leaves them unread
 _BATCH_COLUMNS = _COLUMNS[:-1]
 Row = Any  # a result row with the _COLUMNS above
+REIMPORT_NOTICE_EVERY = 60.0  # seconds between reminders that a registry must be imported again
+_reminded: dict[str, float] = {}
 
 
 # --- what a registry answers, from its records ----------------------------------------------
 
 
-def _person_fields(row: Row, name_digest: str, birth_date: date) -> tuple[str, ...]:
+def _person_fields(row: Row, name_digest: str, born_digest: str) -> tuple[str, ...]:
     differ = []
     if row.name_key != name_digest:
         differ.append(FULL_NAME)
-    if row.birth_date != birth_date:
+    if row.birth_digest != born_digest:
         differ.append(BIRTH_DATE)
     return tuple(differ)
 
 
+def _undigested(registry: str, rows: Iterable[Row], at: datetime) -> RegistryAnswer | None:
+    """`unavailable` if a record has no birth date digest (imported before 0006), else None."""
+    if all(row.birth_digest is not None for row in rows):
+        return None
+    now = time.monotonic()
+    if now - _reminded.get(registry, -REIMPORT_NOTICE_EVERY) >= REIMPORT_NOTICE_EVERY:
+        _reminded[registry] = now
+        log.error("registry %s has records without birth date digests (imported before the upgrade): "
+                  "import it again with `python -m bot import-registry %s FILE`; its checks wait",
+                  registry, registry)
+    return RegistryAnswer.unavailable(registry, at)
+
+
 def eirc_answer(rows: Sequence[Row], unom: int, flat: str, by_fls: bool,
-                name_of: Callable[[Row], str], at: datetime) -> RegistryAnswer:
+                person_of: Callable[[Row], tuple[str, str]], at: datetime) -> RegistryAnswer:
+    """`person_of(row)`: the person's name key and ISO birth date ("" when not to be told)."""
     if not rows:
         return RegistryAnswer(EIRC, Outcome.UNKNOWN, checked_at=at)
     if by_fls and (rows[0].unom, rows[0].flat) != (unom, flat):
         return RegistryAnswer(EIRC, Outcome.MISMATCH, (FLS,), checked_at=at)
-    people = [{"name_key": name_of(row), "birth_date": row.birth_date.isoformat(),
-               "role": row.role} for row in rows]
+    stale = _undigested(EIRC, rows, at)
+    if stale is not None:
+        return stale
+    people = []
+    for row in rows:
+        name_key, born = person_of(row)
+        people.append({"name_key": name_key, "birth_date": born, "role": row.role})
     return RegistryAnswer(EIRC, Outcome.MATCH, facts={"people": people}, checked_at=at)
 
 
-def mvd_answer(row: Row | None, name_digest: str, birth_date: date, at: datetime) -> RegistryAnswer:
+def mvd_answer(row: Row | None, name_digest: str, born_digest: str, at: datetime) -> RegistryAnswer:
     if row is None:
         return RegistryAnswer(MVD, Outcome.UNKNOWN, checked_at=at)
-    differ = _person_fields(row, name_digest, birth_date)
+    stale = _undigested(MVD, (row,), at)
+    if stale is not None:
+        return stale
+    differ = _person_fields(row, name_digest, born_digest)
     if row.status != "valid":
         differ = (STATUS, *differ)
     outcome = Outcome.MISMATCH if differ else Outcome.MATCH
     return RegistryAnswer(MVD, outcome, differ, {"status": row.status}, at)
 
 
-def pfr_answer(row: Row | None, name_digest: str, birth_date: date, at: datetime) -> RegistryAnswer:
+def pfr_answer(row: Row | None, name_digest: str, born_digest: str, at: datetime) -> RegistryAnswer:
     if row is None:
         return RegistryAnswer(PFR, Outcome.UNKNOWN, checked_at=at)
-    differ = _person_fields(row, name_digest, birth_date)
+    stale = _undigested(PFR, (row,), at)
+    if stale is not None:
+        return stale
+    differ = _person_fields(row, name_digest, born_digest)
     return RegistryAnswer(PFR, Outcome.MISMATCH if differ else Outcome.MATCH, differ, checked_at=at)
 
 
 def rosreestr_answer(rows: Sequence[Row], unom: int, flat: str, name_digest: str,
-                     birth_date: date, at: datetime) -> RegistryAnswer:
+                     born_digest: str, at: datetime) -> RegistryAnswer:
     if not rows:
         return RegistryAnswer(ROSREESTR, Outcome.UNKNOWN, checked_at=at)
     if (rows[0].unom, rows[0].flat) != (unom, flat):
         return RegistryAnswer(ROSREESTR, Outcome.MISMATCH, (FLAT,), checked_at=at)
+    stale = _undigested(ROSREESTR, rows, at)
+    if stale is not None:
+        return stale
     for row in rows:
-        if not _person_fields(row, name_digest, birth_date):
+        if not _person_fields(row, name_digest, born_digest):
             share = (str(row.share_numerator) if row.share_denominator == 1
                      else f"{row.share_numerator}/{row.share_denominator}")
             return RegistryAnswer(ROSREESTR, Outcome.MATCH, facts={"share": share}, checked_at=at)
@@ -163,6 +198,9 @@ class RegistryTables:
         # the claim's key is already normalised; the registries' keys were made the same way
         return self._vault.digest(NAME_KIND, name_key)
 
+    def birth_digest(self, born: date) -> str:
+        return birth_digest(self._vault, born)
+
     async def lookup_flat(self, unom: int, flat: str, fls: str | None) -> RegistryAnswer:
         try:
             async with self._sessions() as session:
@@ -174,26 +212,29 @@ class RegistryTables:
                     rows = (await _by_flats(session, [(unom, flat)])).get((unom, flat), [])
         except (SQLAlchemyError, OSError) as error:
             return self._unavailable(EIRC, error)
-        return eirc_answer(rows, unom, flat, fls is not None, self._sealed_name, self._now())
+        return eirc_answer(rows, unom, flat, fls is not None, self._sealed_person, self._now())
 
     async def check_passport(self, passport: str, name_key: str, birth_date: date) -> RegistryAnswer:
         rows = await self._one(Registry.MVD, "passport", passport)
         if rows is None:
             return RegistryAnswer.unavailable(MVD, self._now())
-        return mvd_answer(rows[0] if rows else None, self.name_digest(name_key), birth_date, self._now())
+        return mvd_answer(rows[0] if rows else None, self.name_digest(name_key), self.birth_digest(birth_date),
+                          self._now())
 
     async def check_snils(self, snils: str, name_key: str, birth_date: date) -> RegistryAnswer:
         rows = await self._one(Registry.PFR, "snils", snils)
         if rows is None:
             return RegistryAnswer.unavailable(PFR, self._now())
-        return pfr_answer(rows[0] if rows else None, self.name_digest(name_key), birth_date, self._now())
+        return pfr_answer(rows[0] if rows else None, self.name_digest(name_key), self.birth_digest(birth_date),
+                          self._now())
 
     async def check_property(self, document: str, unom: int, flat: str, name_key: str,
                              birth_date: date) -> RegistryAnswer:
         rows = await self._one(Registry.ROSREESTR, "property_document", document)
         if rows is None:
             return RegistryAnswer.unavailable(ROSREESTR, self._now())
-        return rosreestr_answer(rows, unom, flat, self.name_digest(name_key), birth_date, self._now())
+        return rosreestr_answer(rows, unom, flat, self.name_digest(name_key), self.birth_digest(birth_date),
+                                self._now())
 
     async def for_claims(self, claims: Sequence[BallotClaim],
                          digests: Mapping[tuple[str, str], str] | None = None) -> Registries:
@@ -219,11 +260,12 @@ class RegistryTables:
             self._unavailable(source.value, error)
             return None
 
-    def _sealed_name(self, row: Row) -> str:
+    def _sealed_person(self, row: Row) -> tuple[str, str]:
         try:
-            return str(self._vault.open(row.sealed)["name_key"]) if row.sealed else ""
-        except (SealError, KeyError):
-            return ""  # sealed under other keys: nobody can be matched to this person
+            person = self._vault.open(row.sealed) if row.sealed else {}
+        except SealError:
+            return "", ""  # sealed under other keys: nobody can be matched to this person
+        return str(person.get("name_key", "")), str(person.get("birth_date", ""))
 
     def _unavailable(self, registry: str, error: Exception) -> RegistryAnswer:
         log.error("registry %s tables cannot be read (%s)", registry, type(error).__name__)
@@ -247,9 +289,11 @@ class RegistrySnapshot:
         self.checked_at = tables._now()
         self._keys: dict[tuple[str, str], str] = dict(digests)
         self._names: dict[str, str] = {}  # name digest → the claim's name key
+        self._births: dict[str, date] = {}  # birth date digest → the claim's birth date
         self._flats: set[tuple[int, str]] = set()
         for claim in claims:
             self._names[tables.name_digest(claim.full_name_key)] = claim.full_name_key
+            self._births[tables.birth_digest(claim.birth_date)] = claim.birth_date
             for kind, value in (("fls", claim.fls), ("passport", claim.passport),
                                 ("snils", claim.snils), ("property_document", claim.property_document)):
                 if value is not None and (kind, value) not in self._keys:
@@ -257,6 +301,7 @@ class RegistrySnapshot:
             if claim.fls is None:
                 self._flats.add((claim.unom, claim.flat))
         self._digest_of_name = {key: digest for digest, key in self._names.items()}
+        self._digest_of_birth = {born: digest for digest, born in self._births.items()}
         self._records: dict[Registry, dict[str, list[Row]]] = {}
         self._flat_rows: dict[tuple[int, str], list[Row]] = {}
 
@@ -270,8 +315,10 @@ class RegistrySnapshot:
         self._flat_rows = await _by_flats(session, self._flats, _BATCH_COLUMNS) if self._flats else {}
         self.checked_at = self._tables._now()
 
-    def _name_of(self, row: Row) -> str:
-        return self._names.get(row.name_key) or f"#{row.name_key[:16]}"
+    def _person_of(self, row: Row) -> tuple[str, str]:
+        # only what a claim of the batch already holds is told; anybody else stays opaque
+        born = self._births.get(row.birth_digest)
+        return self._names.get(row.name_key) or f"#{row.name_key[:16]}", born.isoformat() if born else ""
 
     def _rows(self, source: Registry, kind: str, value: str) -> list[Row] | None:
         key = self._keys.get((kind, value))
@@ -279,6 +326,9 @@ class RegistrySnapshot:
 
     def _name_digest(self, name_key: str) -> str:
         return self._digest_of_name.get(name_key) or self._tables.name_digest(name_key)
+
+    def _birth_digest(self, born: date) -> str:
+        return self._digest_of_birth.get(born) or self._tables.birth_digest(born)
 
     _ready = Answered
 
@@ -291,7 +341,7 @@ class RegistrySnapshot:
             rows = self._flat_rows.get((unom, flat), []) if (unom, flat) in self._flats else None
         if rows is None:
             return self._tables.lookup_flat(unom, flat, fls)
-        return self._ready(eirc_answer(rows, unom, flat, fls is not None, self._name_of, self.checked_at))
+        return self._ready(eirc_answer(rows, unom, flat, fls is not None, self._person_of, self.checked_at))
 
     def check_passport(self, passport: str, name_key: str, birth_date: date) -> Awaitable[RegistryAnswer]:
         if self.failed:
@@ -300,7 +350,7 @@ class RegistrySnapshot:
         if rows is None:
             return self._tables.check_passport(passport, name_key, birth_date)
         return self._ready(mvd_answer(rows[0] if rows else None, self._name_digest(name_key),
-                                      birth_date, self.checked_at))
+                                      self._birth_digest(birth_date), self.checked_at))
 
     def check_snils(self, snils: str, name_key: str, birth_date: date) -> Awaitable[RegistryAnswer]:
         if self.failed:
@@ -309,7 +359,7 @@ class RegistrySnapshot:
         if rows is None:
             return self._tables.check_snils(snils, name_key, birth_date)
         return self._ready(pfr_answer(rows[0] if rows else None, self._name_digest(name_key),
-                                      birth_date, self.checked_at))
+                                      self._birth_digest(birth_date), self.checked_at))
 
     def check_property(self, document: str, unom: int, flat: str, name_key: str,
                        birth_date: date) -> Awaitable[RegistryAnswer]:
@@ -319,4 +369,4 @@ class RegistrySnapshot:
         if rows is None:
             return self._tables.check_property(document, unom, flat, name_key, birth_date)
         return self._ready(rosreestr_answer(rows, unom, flat, self._name_digest(name_key),
-                                            birth_date, self.checked_at))
+                                            self._birth_digest(birth_date), self.checked_at))

@@ -5,7 +5,8 @@ Rules, in the order they apply:
    A required answer that is missing counts as `unavailable`.
 2. Each definitive negative answer (`mismatch`, `unknown`) gives a reason: an unknown passport,
    SNILS, FLS or document is rejected just like a wrong one — the registry has spoken, and
-   waiting would not change its answer; the resident can correct the data.
+   waiting would not change its answer; the resident can correct the data. The resident reads
+   the same words for an unknown number and for someone else's; the evidence keeps which it was.
 3. The right to vote: an owner per Rosreestr (a matching property check, any share), or an owner
    or social tenant per EIRC; "registered" alone is not enough. The same sources confirm identity
    level 1 (full name + birth date). This is judged only once every source that could confirm the
@@ -67,6 +68,33 @@ APPEAL = N_("While the poll is open you can correct your data with /status and t
             "be checked again. If you think a registry is mistaken, contact the voting "
             "information centre.")
 
+# A resident is told which field to check, never whether a number exists or is someone else's:
+# "unknown" and "another person's" (or "another flat's") read alike, or the bot would tell anyone
+# whose passport, SNILS, FLS or property document a number is. The codes stay apart for the
+# evidence an operator reads; only the texts are shared.
+_PASSPORT = (
+    N_("The passport does not match your other data: the Ministry of Internal Affairs (MVD) does "
+       "not confirm a passport with this series and number for this full name and date of birth."),
+    N_("Check the passport series and number (4 digits of the series and 6 of the number), your "
+       "full name and date of birth against your passport."))
+_SNILS = (
+    N_("The SNILS does not match your other data: the Pension Fund does not confirm this SNILS for "
+       "this full name and date of birth."),
+    N_("Copy the number from your own SNILS card or from your Gosuslugi profile and check your full "
+       "name and date of birth."))
+_FLS = (
+    N_("The payer number (FLS) does not match this flat: the payments centre (EIRC) does not "
+       "confirm it for this flat."),
+    N_("Copy the 10-digit payer number from the single payment document (EPD) of this very flat "
+       "and check the flat number."))
+_PROPERTY = (
+    N_("The property document does not match your other data: Rosreestr does not confirm it for "
+       "this flat and this owner."),
+    N_("Enter the document for this flat — its cadastral number or the series and number of the "
+       "certificate, exactly as printed — and check the flat number, your full name and date of "
+       "birth. If the flat was bought or inherited recently, the register may not show it yet: "
+       "contact the voting information centre."))
+
 _REASONS = (
     Reason("identity.mismatch",
            N_("The full name and date of birth do not match any owner or resident of this flat "
@@ -86,45 +114,15 @@ _REASONS = (
     Reason("passport.invalid",
            N_("The Ministry of Internal Affairs (MVD) lists this passport as no longer valid."),
            N_("If you have been issued a new passport, enter its series and number."), MVD),
-    Reason("passport.not_this_person",
-           N_("This passport is registered to another person: the full name or date of birth "
-              "does not match it."),
-           N_("Check the passport series and number, your full name and date of birth against "
-              "your passport."), MVD),
-    Reason("passport.unknown",
-           N_("The Ministry of Internal Affairs (MVD) has no record of a passport with this "
-              "series and number."),
-           N_("Check the series and number against your passport: 4 digits of the series and "
-              "6 of the number."), MVD),
-    Reason("snils.not_this_person",
-           N_("According to the Pension Fund, this SNILS belongs to another person."),
-           N_("Copy the number from your own SNILS card and check your full name and date of "
-              "birth."), PFR),
-    Reason("snils.unknown",
-           N_("The Pension Fund has no record of this SNILS."),
-           N_("Copy the number from your SNILS card or from your Gosuslugi profile."), PFR),
-    Reason("fls.not_this_flat",
-           N_("According to the payments centre (EIRC), this payer number (FLS) belongs to "
-              "another flat."),
-           N_("Take the payer number from the single payment document (EPD) of this very flat "
-              "and check the flat number."), EIRC),
-    Reason("fls.unknown",
-           N_("The payments centre (EIRC) has no account with this payer number (FLS)."),
-           N_("Copy the 10-digit payer number from the top of your single payment document "
-              "(EPD)."), EIRC),
-    Reason("property.not_this_flat",
-           N_("According to Rosreestr, this property document is for another flat."),
-           N_("Enter the document for this flat — its cadastral number or your ownership "
-              "certificate — and check the flat number."), ROSREESTR),
-    Reason("property.not_this_person",
-           N_("Rosreestr does not list you among the owners under this property document."),
-           N_("Check your full name and date of birth. If the flat was bought or inherited "
-              "recently, the register may not show it yet: contact the voting information "
-              "centre."), ROSREESTR),
-    Reason("property.unknown",
-           N_("Rosreestr has no record of this property document."),
-           N_("Copy the cadastral number of the flat or the series and number of the "
-              "certificate exactly as printed."), ROSREESTR),
+    Reason("passport.not_this_person", *_PASSPORT, MVD),
+    Reason("passport.unknown", *_PASSPORT, MVD),
+    Reason("snils.not_this_person", *_SNILS, PFR),
+    Reason("snils.unknown", *_SNILS, PFR),
+    Reason("fls.not_this_flat", *_FLS, EIRC),
+    Reason("fls.unknown", *_FLS, EIRC),
+    Reason("property.not_this_flat", *_PROPERTY, ROSREESTR),
+    Reason("property.not_this_person", *_PROPERTY, ROSREESTR),
+    Reason("property.unknown", *_PROPERTY, ROSREESTR),
 )
 # decided by the information centre on a review flag (one person's data from two accounts)
 _REVIEW_REASONS = (
@@ -182,7 +180,8 @@ class Verdict:
         """Each reason with its advice, then how to appeal; empty unless rejected."""
         if self.outcome is not VerdictOutcome.REJECTED:
             return ""
-        lines = [f"• {r.render(gettext)}\n  {r.render_advice(gettext)}" for r in self.reasons]
+        lines = list(dict.fromkeys(  # reasons sharing a text are said once
+            f"• {r.render(gettext)}\n  {r.render_advice(gettext)}" for r in self.reasons))
         return "\n".join([*lines, "", gettext(APPEAL)])
 
 
@@ -219,10 +218,11 @@ def _answer_reasons(claim: BallotClaim, registry: str, answer: RegistryAnswer) -
     if registry == EIRC:
         return ["fls.not_this_flat" if claim.fls else "flat.unknown"]
     if registry == MVD:
-        codes = ["passport.invalid"] if STATUS in fields else []
-        if fields & _PERSON_FIELDS or not codes:
-            codes.append("passport.not_this_person")
-        return codes
+        # "no longer valid" only for the person's own passport: said of someone else's number, it
+        # would confirm that the number exists
+        if fields & _PERSON_FIELDS or STATUS not in fields:
+            return ["passport.not_this_person"]
+        return ["passport.invalid"]
     if registry == PFR:
         return ["snils.not_this_person"]
     if {FLAT, FLS, "unom"} & fields:

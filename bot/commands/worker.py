@@ -7,11 +7,13 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from bot.keys import vault_of
 from bot.commands.runtime import CommandError, database
-from bot.settings import load_settings
+from bot.settings import ConfigError, Settings, load_settings
 from storage.pii import PiiVault
 from storage.registry_tables import RegistryTables
 from verification.asking import Registries
@@ -47,7 +49,11 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
                         help="first pause before asking an unavailable registry again; it "
                         "doubles up to 30 minutes (default 60)")
     parser.add_argument("--registries-url", metavar="URL",
-                        help="the agency gateway (HTTP) instead of the imported registry tables")
+                        help="the agency gateway (https) instead of the imported registry tables; "
+                        "it needs REGISTRY_TOKEN and REGISTRY_ANSWER_KEY (see .env.example)")
+    parser.add_argument("--registry-token-file", metavar="FILE", type=Path,
+                        help="read the gateway's bearer token from FILE instead of REGISTRY_TOKEN "
+                        "(a token on the command line would show in the process list)")
     parser.set_defaults(handler=run)
 
 
@@ -65,39 +71,74 @@ def _seconds(text: str) -> float:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class GatewayAccess:
+    """Where the agency gateway is and how to talk to it safely, checked before anything starts."""
+
+    url: str
+    token: str
+    answer_key: bytes
+    allow_plain_http: bool
+
+
+def gateway_access(settings: Settings, url: str, token_file: Path | None) -> GatewayAccess:
+    from bot.registries.http import check_gateway_url
+
+    try:
+        checked = check_gateway_url(url, allow_plain_http=settings.registry_allow_plain_http)
+    except ValueError as error:
+        raise CommandError(f"--registries-url {error}") from None
+    if token_file is not None:
+        try:
+            token = token_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            raise CommandError(f"--registry-token-file: cannot read {token_file} ({type(error).__name__})") from None
+        try:
+            load_settings(registry_token=token)
+        except ConfigError as error:
+            raise CommandError(f"--registry-token-file: {str(error).split(': ', 1)[-1]}") from None
+    else:
+        token = settings.registry_token.get_secret_value()
+    if not token:
+        raise CommandError("REGISTRY_TOKEN is not set: the gateway's bearer token (or --registry-token-file)")
+    return GatewayAccess(checked, token, settings.registry_key, settings.registry_allow_plain_http)
+
+
 @contextlib.asynccontextmanager
-async def _registries(url: str | None, sessions, vault: PiiVault | None) -> AsyncIterator[object]:
+async def _registries(gateway: GatewayAccess | None, sessions, vault: PiiVault | None) -> AsyncIterator[object]:
     if vault is None:  # notices only: no registry is asked
         yield None
         return
-    if not url:
+    if gateway is None:
         yield RegistryTables(sessions, vault)
         return
     from bot.registries.http import HttpRegistries
 
-    async with HttpRegistries(url) as gateway:
-        yield Registries(gateway, gateway, gateway, gateway)
+    async with HttpRegistries(gateway.url, token=gateway.token, answer_key=gateway.answer_key,
+                              allow_plain_http=gateway.allow_plain_http) as adapter:
+        yield Registries(adapter, adapter, adapter, adapter)
 
 
 async def run(args: argparse.Namespace) -> int:
-    # aiogram takes seconds to import: only this command pays for it
-    from bot.runners import create_bot
-    from bot.worker import run_notices, run_verifier, tune_gc
-    from services.checking import RetryDelays
-
     settings = load_settings()
     vault = vault_of(settings) if args.only != "notify" else None
     if args.only != "verify":
         settings.require("BOT_TOKEN")
-    if args.registries_url and not args.registries_url.startswith(("http://", "https://")):
-        raise CommandError("--registries-url must be an http:// or https:// address")
+    gateway = None
+    if args.registries_url and args.only != "notify":
+        gateway = gateway_access(settings, args.registries_url, args.registry_token_file)
+    # aiogram takes seconds to import: only this command pays for it, once the settings hold
+    from bot.runners import create_bot
+    from bot.worker import run_notices, run_verifier, tune_gc
+    from services.checking import RetryDelays
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     tune_gc()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with database(settings) as sessions, _registries(args.registries_url, sessions, vault) as registries:
+    async with database(settings) as sessions, _registries(gateway, sessions, vault) as registries:
         tasks = []
         if args.only != "notify":
             retry = RetryDelays(timedelta(seconds=args.retry_after), timedelta(minutes=30))

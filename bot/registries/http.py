@@ -10,6 +10,15 @@ dates are ISO 8601):
                                       "name_key": "...", "birth_date": "..."}
     200 → {"outcome": "match" | "mismatch" | "unknown", "fields": ["status"], "facts": {...}}
 
+Each registry gets only what it needs to answer: EIRC no name, birth date, passport or SNILS (it
+returns the flat's people and the match is made here); MVD and PFR no address; none of them
+another registry's number. Every request carries `Authorization: Bearer <token>` and a fresh
+`X-Request-Id`; every 200 answer must carry `X-Answer-Signature`, the hex HMAC-SHA256 of
+`request id + b"\n" + the body's bytes` under the key shared with the gateway. An answer
+without a valid signature is not trusted: the check is unavailable (the ballot stays pending),
+never counted. The gateway is reached over https; plain http only to a loopback address, and
+only when allowed (tests, the sandbox).
+
 Timeouts, connection errors, 5xx and an `"outcome": "unavailable"` body are retried with
 exponential backoff and jitter; a 4xx is our request's fault and is never retried. Whatever
 still fails becomes an `unavailable` answer — the adapter never raises to its caller, and it
@@ -18,13 +27,18 @@ never logs what it sent (passports, SNILS, names).
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import ipaddress
 import json
 import logging
 import random
+import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -35,6 +49,37 @@ log = logging.getLogger(__name__)
 
 PATHS = {EIRC: "eirc/lookup", MVD: "mvd/passport", PFR: "pfr/snils",
          ROSREESTR: "rosreestr/property"}
+REQUEST_ID_HEADER = "X-Request-Id"
+SIGNATURE_HEADER = "X-Answer-Signature"
+
+
+def answer_signature(key: bytes, request_id: str, body: bytes) -> str:
+    """What the gateway signs an answer with: the request it answers and the exact bytes sent."""
+    return hmac.new(key, request_id.encode("ascii") + b"\n" + body, hashlib.sha256).hexdigest()
+
+
+def check_gateway_url(url: str, *, allow_plain_http: bool = False) -> str:
+    """The gateway's address if personal data may be sent there, else ValueError saying why."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return url.rstrip("/")
+    if parts.scheme != "http" or not parts.hostname:
+        raise ValueError("must be an https:// address")
+    if not _is_loopback(parts.hostname):
+        raise ValueError("must be an https:// address: plain http is allowed only to a loopback address")
+    if not allow_plain_http:
+        raise ValueError("must be an https:// address (plain http to a loopback address needs "
+                         "REGISTRY_ALLOW_PLAIN_HTTP=true)")
+    return url.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,22 +118,28 @@ def _parse(registry: str, body: object, checked_at: datetime) -> RegistryAnswer:
 class HttpRegistries:
     """EIRC, MVD, PFR and Rosreestr over one agency gateway; each registry has its own breaker."""
 
-    def __init__(self, base_url: str, *, session: aiohttp.ClientSession | None = None,
+    def __init__(self, base_url: str, *, answer_key: bytes, token: str,
+                 allow_plain_http: bool = False,
+                 session: aiohttp.ClientSession | None = None,
                  timeout: float = 5.0, retry: RetryPolicy = RetryPolicy(),
                  failure_threshold: int = 5, cool_down: float = 30.0,
-                 token: str | None = None,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
                  rng: random.Random | None = None,
                  now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = check_gateway_url(base_url, allow_plain_http=allow_plain_http)
+        if len(answer_key) != 32:
+            raise ValueError("the answer key must be 32 bytes")
+        if not token:
+            raise ValueError("the gateway needs a token")
+        self._answer_key = answer_key
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.retry = retry
         self.breakers = {name: CircuitBreaker(failure_threshold, cool_down, clock)
                          for name in REGISTRIES}
         self._session = session
         self._owns_session = session is None
-        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._headers = {"Authorization": f"Bearer {token}"}
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._now = now
@@ -165,12 +216,14 @@ class HttpRegistries:
             except (_Transient, aiohttp.ClientError, asyncio.TimeoutError) as error:
                 log.warning("registry %s: attempt %d of %d failed (%s)", registry, attempt + 1,
                             self.retry.attempts, type(error).__name__)
-            except _Malformed:
+            except (_Malformed, _Unsigned):
                 return None
         return None
 
     async def _post(self, registry: str, url: str, payload: dict[str, object]) -> RegistryAnswer:
-        async with self._client().post(url, json=payload, headers=self._headers,
+        request_id = secrets.token_hex(16)  # fresh per attempt: an old signed answer cannot be replayed
+        headers = {**self._headers, REQUEST_ID_HEADER: request_id}
+        async with self._client().post(url, json=payload, headers=headers,
                                        timeout=self.timeout) as response:
             if response.status >= 500:
                 raise _Transient(f"HTTP {response.status}")
@@ -178,6 +231,12 @@ class HttpRegistries:
                 log.error("registry %s refused the request: HTTP %d", registry, response.status)
                 raise _Refused
             raw = await response.read()
+            signature = response.headers.get(SIGNATURE_HEADER, "")
+        expected = answer_signature(self._answer_key, request_id, raw)
+        if not hmac.compare_digest(signature.encode(), expected.encode()):
+            log.error("registry %s: the answer is %s; not trusted, the check stays open", registry,
+                      "not signed" if not signature else "signed with another key or altered")
+            raise _Unsigned
         try:
             return _parse(registry, json.loads(raw), self._now())
         except (ValueError, TypeError) as error:
@@ -191,3 +250,7 @@ class _Refused(Exception):
 
 class _Malformed(Exception):
     """A body that breaks the protocol: a fault of the agency, not worth retrying at once."""
+
+
+class _Unsigned(Exception):
+    """An answer without the gateway's valid signature: whoever sent it, it decides nothing."""

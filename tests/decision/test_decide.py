@@ -63,7 +63,8 @@ MISMATCHES = [
     (MVD, Outcome.MISMATCH, ("status",), ("passport.invalid",)),
     (MVD, Outcome.MISMATCH, ("full_name",), ("passport.not_this_person",)),
     (MVD, Outcome.MISMATCH, ("birth_date",), ("passport.not_this_person",)),
-    (MVD, Outcome.MISMATCH, ("status", "full_name"), ("passport.invalid", "passport.not_this_person")),
+    # someone else's passport that is no longer valid: saying "invalid" would confirm it exists
+    (MVD, Outcome.MISMATCH, ("status", "full_name"), ("passport.not_this_person",)),
     (MVD, Outcome.UNKNOWN, (), ("passport.unknown",)),
     (PFR, Outcome.MISMATCH, ("full_name", "birth_date"), ("snils.not_this_person",)),
     (PFR, Outcome.UNKNOWN, (), ("snils.unknown",)),

@@ -39,7 +39,7 @@ def test_a_rejection_explains_reasons_advice_and_how_to_appeal_in_russian() -> N
 def test_the_same_rejection_in_english_for_an_english_speaking_resident() -> None:
     verdict = Verdict(VerdictOutcome.REJECTED, (reason("snils.not_this_person"),))
     text = verdict.explain(translator("en-GB"))
-    assert "SNILS belongs to another person" in text
+    assert "SNILS does not match your other data" in text
     assert text.endswith(APPEAL)
 
 

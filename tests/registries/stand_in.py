@@ -1,12 +1,15 @@
 """A stand-in for the agency HTTP gateway on a loopback port, scripted per request.
 
 Each request takes the next scripted behaviour (the last one repeats): an answer, an HTTP
-status, a hang longer than any timeout, or a malformed body. Every request is recorded.
+status, a hang longer than any timeout, or a malformed body. Every request is recorded. Answers
+are signed as a real gateway signs them, with `KEY`; `signing` makes it lie: "none" sends no
+signature, "other" signs with another key, "stale" signs for another request id.
 """
 from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +17,10 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from bot.registries.http import REQUEST_ID_HEADER, SIGNATURE_HEADER, answer_signature
+
+KEY = secrets.token_bytes(32)  # the answer key the adapter under test shares with the stand-in
+TOKEN = "stand-in-" + secrets.token_hex(16)
 HANG = "hang"
 MALFORMED = "malformed"
 
@@ -23,6 +30,8 @@ class StandIn:
     url: str
     script: list[object] = field(default_factory=list)
     requests: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    signing: str = "valid"
     release: asyncio.Event = field(default_factory=asyncio.Event)
 
     def then(self, *behaviours: object) -> StandIn:
@@ -35,6 +44,7 @@ class StandIn:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         self.requests.append((request.path, await request.json()))
+        self.headers.append({name.lower(): value for name, value in request.headers.items()})
         behaviour = self.script.pop(0) if len(self.script) > 1 else self.script[0]
         if behaviour == HANG:
             await self.release.wait()
@@ -43,7 +53,17 @@ class StandIn:
             return web.Response(text="<html>gateway error</html>", content_type="text/html")
         if isinstance(behaviour, int):
             return web.json_response({"error": "scripted"}, status=behaviour)
-        return web.Response(text=json.dumps(behaviour), content_type="application/json")
+        body = json.dumps(behaviour).encode()
+        return web.Response(body=body, content_type="application/json",
+                            headers=self._signature(request.headers.get(REQUEST_ID_HEADER, ""), body))
+
+    def _signature(self, request_id: str, body: bytes) -> dict[str, str]:
+        if self.signing == "none":
+            return {}
+        key = secrets.token_bytes(32) if self.signing == "other" else KEY
+        if self.signing == "stale":
+            request_id = secrets.token_hex(16)
+        return {SIGNATURE_HEADER: answer_signature(key, request_id, body)}
 
 
 @asynccontextmanager

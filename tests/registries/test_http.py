@@ -8,7 +8,7 @@ import pytest
 
 from bot.registries.breaker import BreakerState
 from bot.registries.http import HttpRegistries, RetryPolicy
-from tests.registries.stand_in import HANG, MALFORMED, agency, closed_port_url
+from tests.registries.stand_in import HANG, KEY, MALFORMED, TOKEN, agency, closed_port_url
 from verification.registries import (
     EIRC, MVD, EircRegistry, MvdRegistry, Outcome, PfrRegistry, RosreestrRegistry, flat_people,
 )
@@ -39,6 +39,9 @@ class Clock:
 def registries(url: str, pauses: Pauses, clock: Clock | None = None, **options: object) -> HttpRegistries:
     options.setdefault("timeout", 0.2)
     options.setdefault("retry", RetryPolicy(attempts=3, base_delay=0.1, max_delay=1.0))
+    options.setdefault("answer_key", KEY)
+    options.setdefault("token", TOKEN)
+    options.setdefault("allow_plain_http", True)
     return HttpRegistries(url, sleep=pauses, clock=clock or Clock(), now=lambda: AT, **options)
 
 

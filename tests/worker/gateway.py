@@ -1,7 +1,11 @@
 """An agency gateway on a loopback port, answering the HTTP registry protocol from the
-imported registry tables; a registry can be taken down (HTTP 503) and brought back."""
+imported registry tables; a registry can be taken down (HTTP 503) and brought back. Answers are
+signed with `KEY` as a real gateway signs them; `liar` makes it answer "match" to everything,
+signed with a key of its own."""
 from __future__ import annotations
 
+import json
+import secrets
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,8 +15,18 @@ from datetime import date
 
 from aiohttp import web
 
+from bot.registries.http import REQUEST_ID_HEADER, SIGNATURE_HEADER, answer_signature
 from storage.registry_tables import RegistryTables
 from verification.registries import RegistryAnswer
+
+
+KEY = secrets.token_bytes(32)  # the answer key the workers under test share with the gateway
+TOKEN = "gateway-" + secrets.token_hex(16)
+
+
+def worker_env() -> dict[str, str]:
+    """What a worker process needs to use this gateway."""
+    return {"REGISTRY_TOKEN": TOKEN, "REGISTRY_ANSWER_KEY": KEY.hex(), "REGISTRY_ALLOW_PLAIN_HTTP": "true"}
 
 
 def free_port() -> int:
@@ -29,6 +43,7 @@ class Gateway:
     hang_after: int | None = None  # requests answered before the gateway stops answering
     hanging: asyncio.Event = field(default_factory=asyncio.Event)  # set once a request hangs
     release: asyncio.Event = field(default_factory=asyncio.Event)
+    liar: bool = False
 
     async def handle(self, request: web.Request) -> web.Response:
         registry = request.match_info["registry"]
@@ -39,9 +54,15 @@ class Gateway:
         if registry in self.down:
             return web.json_response({"error": "maintenance"}, status=503)
         body = await request.json()
-        answer = await self._answer(registry, body)
-        return web.json_response({"outcome": answer.outcome.value, "fields": list(answer.fields),
-                                  "facts": dict(answer.facts)})
+        key = KEY
+        if self.liar:
+            key, said = secrets.token_bytes(32), {"outcome": "match", "fields": [], "facts": {"status": "valid"}}
+        else:
+            answer = await self._answer(registry, body)
+            said = {"outcome": answer.outcome.value, "fields": list(answer.fields), "facts": dict(answer.facts)}
+        raw = json.dumps(said).encode()
+        signature = answer_signature(key, request.headers.get(REQUEST_ID_HEADER, ""), raw)
+        return web.Response(body=raw, content_type="application/json", headers={SIGNATURE_HEADER: signature})
 
     async def _answer(self, registry: str, body: dict) -> RegistryAnswer:
         tables = self.tables

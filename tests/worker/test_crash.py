@@ -22,7 +22,7 @@ from storage.pii import PiiVault
 from storage.registry_tables import RegistryTables
 from tests.plugins.sandbox import SANDBOX_TOKEN
 from tests.plugins.worker import add_poll, cast, settle, verdict_events
-from tests.worker.gateway import free_port, gateway_on
+from tests.worker.gateway import free_port, gateway_on, worker_env
 
 REPO = Path(__file__).resolve().parents[2]
 KINDS = ("counted", "co_owner", "tenant", "registered_only", "passport.invalid", "fls.not_this_flat")
@@ -65,7 +65,7 @@ async def stand(tmp_path, town, pii_keys):
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
                "PYTHONPATH": str(REPO), "DATABASE_URL": url, "BOT_TOKEN": SANDBOX_TOKEN,
                "BOT_API_URL": server.url, "PII_HMAC_KEY": pii_keys["pii_hmac_key"],
-               "PII_ENCRYPTION_KEY": pii_keys["pii_encryption_key"]}
+               "PII_ENCRYPTION_KEY": pii_keys["pii_encryption_key"], **worker_env()}
         worker = WorkerProcess(tmp_path, env)
         try:
             yield sessions, vault, client, worker

@@ -15,7 +15,7 @@ from storage.models import OutboxMessage, RegistryCheck
 from storage.registry_tables import RegistryTables
 from storage.types import utcnow
 from tests.plugins.worker import cast, settle, statuses, verdict_events
-from tests.worker.gateway import free_port, gateway_on
+from tests.worker.gateway import KEY, TOKEN, free_port, gateway_on
 from verification.asking import Registries
 
 RETRY = RetryDelays(first=timedelta(seconds=0.3), longest=timedelta(seconds=1))
@@ -30,8 +30,9 @@ async def world(sessions, vault, town):
 async def agency():
     """The HTTP adapter as the worker uses it, with quick give-ups for the test."""
     port = free_port()
-    async with HttpRegistries(f"http://127.0.0.1:{port}/gateway", timeout=2.0,
-                              retry=RetryPolicy(attempts=1), failure_threshold=1000) as adapter:
+    async with HttpRegistries(f"http://127.0.0.1:{port}/gateway", timeout=2.0, answer_key=KEY, token=TOKEN,
+                              allow_plain_http=True, retry=RetryPolicy(attempts=1),
+                              failure_threshold=1000) as adapter:
         yield port, Registries(adapter, adapter, adapter, adapter)
 
 
