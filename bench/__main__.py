@@ -13,7 +13,7 @@ import sys
 from bench.table import Row, render
 
 SUITES = ("bench.search", "bench.dialogue", "bench.verification", "bench.counting", "bench.counting_database")
-SUITES += ("bench.web", "bench.board", "bench.stats")
+SUITES += ("bench.web", "bench.board", "bench.stats", "bench.broadcast")
 
 
 def _run(name: str) -> list[Row]:

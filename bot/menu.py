@@ -18,6 +18,7 @@ COMMANDS = (
     ("check", N_("Check my vote on the public board")),
     ("stats", N_("Statistics of the vote")),
     ("language", N_("Language")),
+    ("settings", N_("Announcements on or off")),
     ("help", N_("How to vote")),
     ("cancel", N_("Stop the current step")),
 )

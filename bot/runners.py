@@ -79,18 +79,25 @@ async def run_polling(settings: Settings, *, token: str | None = None, api_url: 
 
 @asynccontextmanager
 async def verification_running(app: Application, *, idle_sleep: float = 0.5) -> AsyncIterator[None]:
-    """The verifier (over the local registry tables) and the notice sender beside the bot."""
+    """The verifier (over the local registry tables), the notice sender and the broadcaster beside
+    the bot; the last two share one sending rate."""
+    from bot.ratelimit import create_limiter
+    from bot.worker.broadcaster import run_broadcaster
     from bot.worker.notices import run_notices
     from bot.worker.verifier import run_verifier
     from storage.registry_tables import RegistryTables
 
     stop = asyncio.Event()
     registries = RegistryTables(app.session_factory, app.vault)
+    settings: Settings = app.dispatcher["settings"]
+    limiter = create_limiter(app.redis, prefix=settings.redis_prefix, token=app.bot.token)
     workers = [
         asyncio.create_task(run_verifier(session_factory=app.session_factory, vault=app.vault,
                                          registries=registries, stop=stop, idle_sleep=idle_sleep)),
         asyncio.create_task(run_notices(session_factory=app.session_factory, bot=app.bot, stop=stop,
-                                        idle_sleep=idle_sleep)),
+                                        idle_sleep=idle_sleep, limiter=limiter)),
+        asyncio.create_task(run_broadcaster(session_factory=app.session_factory, bot=app.bot, stop=stop,
+                                            limiter=limiter, idle_sleep=idle_sleep)),
     ]
     try:
         yield

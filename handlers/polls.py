@@ -17,7 +17,11 @@ from services.polls import PollBoard, accepts_ballots
 async def poll_chosen(query: CallbackQuery, callback_data: PollCb, state: FSMContext, session,
                       resident, vault) -> None:
     if resident is None or resident.consent_at is None:
-        await query.answer(views.out_of_date(), show_alert=True)
+        # e.g. a vote's button under an announcement: consent comes first, then the votes
+        await query.answer()
+        await state.set_state(Vote.consent)
+        text, markup = views.consent()
+        await query.message.answer(text, reply_markup=markup)
         return
     poll = await PollBoard(session).get(callback_data.poll_id)
     await query.answer()

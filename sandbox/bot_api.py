@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 
 from aiohttp import web
 
@@ -49,8 +50,9 @@ async def read_params(request: web.Request) -> Params:
     return Params(values, files)
 
 
-async def execute(sandbox: Sandbox, method: str, params: Params) -> object:
-    """Runs one call after the fault rules had their say; records it for tests to inspect."""
+async def execute(sandbox: Sandbox, method: str, params: Params, *, arrived: float | None = None) -> object:
+    """Runs one call after the fault rules had their say; records it (with when it `arrived`)
+    for tests to inspect."""
     name = method.lower()
     chat_id = params.chat_id()
     implementation = METHODS.get(name)
@@ -60,9 +62,9 @@ async def execute(sandbox: Sandbox, method: str, params: Params) -> object:
         await sandbox.faults.check(name, chat_id)
         result = await implementation(sandbox, params)
     except ApiError as error:
-        sandbox.record_call(method, chat_id, error.status)
+        sandbox.record_call(method, chat_id, error.status, arrived)
         raise
-    sandbox.record_call(method, chat_id, 200)
+    sandbox.record_call(method, chat_id, 200, arrived)
     return result
 
 
@@ -75,10 +77,11 @@ def _token_bot_id(token: str) -> int:
 
 async def handle_call(request: web.Request) -> web.Response:
     sandbox = request.app[SANDBOX_KEY]
+    arrived = time.time()
     try:
         sandbox.bot_id = _token_bot_id(request.match_info["token"])
         params = await read_params(request)
-        result = await execute(sandbox, request.match_info["method"], params)
+        result = await execute(sandbox, request.match_info["method"], params, arrived=arrived)
     except ApiError as error:
         if error.status not in (404, 429):
             log.info("sandbox: %s answered %s %s", request.match_info["method"], error.status, error.description)

@@ -268,6 +268,12 @@ class SandboxClient:
         params = {"method": method} if method else {}
         return await self.request("GET", "/sandbox/api/calls", params=params)  # type: ignore[return-value]
 
+    async def throughput(self, since: float = 0.0) -> dict:
+        """Messages the bot sent (since a unix time): messages, span, busiest_second (the most that
+        arrived within any one second)."""
+        return await self.request("GET", "/sandbox/api/throughput",  # type: ignore[return-value]
+                                  params={"since": since})
+
     async def close(self) -> None:
         if self._http is not None:
             await self._http.close()

@@ -2,6 +2,7 @@
 update queue, files, faults."""
 from __future__ import annotations
 
+import array
 import asyncio
 import collections
 import hashlib
@@ -18,6 +19,8 @@ BOT_USERNAME = "house_vote_sandbox_bot"
 TYPING_SECONDS = 5.0  # how long Telegram shows "typing..." after sendChatAction
 POLLING_FRESH_SECONDS = 30.0
 UPDATE_KINDS_BY_DEFAULT = ("message", "edited_message", "callback_query")
+#: methods that put a new message in a chat: what Telegram's broadcast limits count
+SENDING_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument"})
 
 
 class Signal:
@@ -182,6 +185,8 @@ class Sandbox:
         self.allowed_updates: list[str] | None = None
         self.webhook: Webhook | None = None
         self.calls: collections.deque[dict] = collections.deque(maxlen=10_000)
+        #: when each message the bot sent arrived (time.time()), all of them: a bench's rate
+        self.sent_times: array.array = array.array("d")
         self.updates_arrived = Signal()
         self.people_changed = Signal()  # any chat or the people list changed: the page's list refreshes
         self.closing = asyncio.Event()
@@ -279,5 +284,22 @@ class Sandbox:
                     return self.commands[(scope, lang)]
         return []
 
-    def record_call(self, method: str, chat_id: int | None, status: int) -> None:
-        self.calls.append({"method": method, "chat_id": chat_id, "status": status, "at": time.time()})
+    def record_call(self, method: str, chat_id: int | None, status: int, at: float | None = None) -> None:
+        """`at`: when the request arrived (Telegram's limits count arrivals); now by default."""
+        at = time.time() if at is None else at
+        self.calls.append({"method": method, "chat_id": chat_id, "status": status, "at": at})
+        if status == 200 and method.lower() in SENDING_METHODS:
+            self.sent_times.append(at)
+
+    def throughput(self, since: float = 0.0) -> dict:
+        """Messages sent since `since` (time.time()), their span, and the most that arrived in
+        any one-second window (sliding, not by calendar second)."""
+        times = sorted(moment for moment in self.sent_times if moment >= since)
+        busiest, start = 0, 0
+        for end, moment in enumerate(times):
+            while moment - times[start] >= 1.0:
+                start += 1
+            busiest = max(busiest, end - start + 1)
+        span = times[-1] - times[0] if len(times) > 1 else 0.0
+        return {"messages": len(times), "first": times[0] if times else None,
+                "last": times[-1] if times else None, "span": span, "busiest_second": busiest}

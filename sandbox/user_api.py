@@ -275,6 +275,15 @@ async def list_calls(request: web.Request) -> web.Response:
     return web.json_response(calls)
 
 
+async def throughput(request: web.Request) -> web.Response:
+    """How many messages the bot sent (since ?since=<unix time>) and the most in any one second."""
+    try:
+        since = float(request.query.get("since", 0))
+    except ValueError:
+        raise SandboxRefusal(400, "since must be a unix time in seconds") from None
+    return web.json_response(_sandbox(request).throughput(since))
+
+
 async def serve_file(request: web.Request) -> web.Response:
     stored = _sandbox(request).files.get(request.match_info["file_id"])
     if stored is None:
@@ -305,4 +314,5 @@ def add_routes(app: web.Application, demo_info: DemoInfo | None) -> None:
     r.add_delete("/sandbox/api/faults", remove_faults)
     r.add_delete("/sandbox/api/faults/{rule_id}", remove_faults)
     r.add_get("/sandbox/api/calls", list_calls)
+    r.add_get("/sandbox/api/throughput", throughput)
     r.add_get("/sandbox/files/{file_id}", serve_file)

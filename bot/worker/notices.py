@@ -7,11 +7,13 @@ each voter's house's result the same way, with a pointer to /results and a "Chec
 button (sent after verdicts).
 
 Sending keeps to a global rate (25 messages a second by default: Telegram allows about 30), and
-Telegram's flood wait (429 retry_after) pauses the whole sender, not one message. A chat that
-blocked the bot (403) marks the resident unreachable; their notices wait until they write
+Telegram's flood wait (429 retry_after) pauses every sender,
+not one message: the slots come from the limiter (`bot.ratelimit`) the broadcaster shares, through
+Redis when there is one. While verdict or desk notices are being sent, announcements stand back. A
+chat that blocked the bot (403) marks the resident unreachable; their notices wait until they write
 again. Each notice is marked sent in its own short transaction right after Telegram accepted
 it: a process killed between the two sends that one notice again (at-least-once), nothing
-else is repeated or lost. The rate is per process: run one sender per bot token.
+else is repeated or lost.
 """
 from __future__ import annotations
 
@@ -28,11 +30,11 @@ from aiogram.exceptions import (
     TelegramAPIError, TelegramForbiddenError, TelegramNetworkError, TelegramRetryAfter,
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import DEFAULT_LANGUAGE, pick_language, translator
 from bot.logs import first_line
+from bot.ratelimit import LocalLimiter, SendLimiter
 from bot.worker import staff_notices
 from bot.worker.loops import wait_or_stop
 from counting.houses import Why
@@ -125,7 +127,7 @@ class NoticeSender:
                  rate: float = 25, lease: timedelta = timedelta(seconds=60),
                  retry: RetryDelays = RetryDelays(timedelta(seconds=30), timedelta(hours=1)),
                  max_attempts: int = MAX_ATTEMPTS,
-                 now: Callable[[], datetime] = utcnow) -> None:
+                 now: Callable[[], datetime] = utcnow, limiter: SendLimiter | None = None) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive (messages per second)")
         self._sessions = session_factory
@@ -135,7 +137,7 @@ class NoticeSender:
         self.retry = retry
         self.max_attempts = max_attempts
         self._now = now
-        self._limiter = AsyncLimiter(rate, 1.0)
+        self._limiter = limiter or LocalLimiter()
         self._paused_until = 0.0  # time.monotonic() until which Telegram asked us to wait
 
     @property
@@ -147,11 +149,18 @@ class NoticeSender:
         """Sends (or tries) up to a second's worth of due notices; returns how many it took."""
         if self.paused_for:
             return 0
+        shared_pause = await self._limiter.paused_for()
+        if shared_pause:  # another sender was told to wait
+            self._paused_until = max(self._paused_until, time.monotonic() + shared_pause)
+            return 0
         now = self._now()
         async with self._sessions.begin() as session:
             notices = await OutboxRepository(session).claim(
                 now=now, lease_until=now + self.lease, limit=max(1, int(self.rate)),
                 max_attempts=self.max_attempts)
+        urgent = sum(1 for notice in notices if notice.kind != RESULTS_NOTICE)
+        if urgent:  # verdicts first: announcements wait until these are out
+            await self._limiter.hold_announcements(urgent / self.rate + 1.0)
         await asyncio.gather(*(self._deliver(notice) for notice in notices))
         return len(notices)
 
@@ -165,30 +174,32 @@ class NoticeSender:
             log.error("notice %d cannot be rendered: %s", notice.id, error)
             await self._postpone(notice, str(error))
             return
-        async with self._limiter:
-            if self.paused_for:  # a flood wait began while this one queued for the limiter
-                await self._postpone(notice, "waiting out a flood limit", flood=self.paused_for)
-                return
-            try:
-                sent = await self._bot.send_message(notice.chat_id, text, parse_mode="HTML",
-                                                    reply_markup=markup, request_timeout=SEND_TIMEOUT)
-            except TelegramRetryAfter as error:
-                self._paused_until = max(self._paused_until, time.monotonic() + error.retry_after)
-                log.warning("Telegram asks to wait %d s before sending more", error.retry_after)
-                await self._postpone(notice, f"flood limit: retry after {error.retry_after} s",
-                                     flood=error.retry_after)
-                return
-            except TelegramForbiddenError as error:
-                log.info("chat %d does not take messages from the bot; notices held", notice.chat_id)
-                async with self._sessions.begin() as session:
-                    await OutboxRepository(session).hold_for_unreachable(
-                        notice.id, notice.chat_id, at=self._now(), error=first_line(error))
-                return
-            except (TelegramAPIError, TelegramNetworkError, OSError, TimeoutError) as error:
-                # a timeout may hide a delivered message: sending again is the at-least-once side
-                log.warning("notice %d not sent (%s)", notice.id, type(error).__name__)
-                await self._postpone(notice, first_line(error))
-                return
+        # a flood wait longer than the lease: the notice goes back rather than outlive it. No spacing
+        # per chat here: a resident's verdicts come one a ballot, and a replayed backlog must not wait
+        if not await self._limiter.acquire(1 / self.rate, within=self.lease.total_seconds() * 0.8):
+            await self._postpone(notice, "waiting out a flood limit", flood=self.paused_for or 1.0)
+            return
+        try:
+            sent = await self._bot.send_message(notice.chat_id, text, parse_mode="HTML",
+                                                reply_markup=markup, request_timeout=SEND_TIMEOUT)
+        except TelegramRetryAfter as error:
+            self._paused_until = max(self._paused_until, time.monotonic() + error.retry_after)
+            await self._limiter.pause(error.retry_after)
+            log.warning("Telegram asks to wait %d s before sending more", error.retry_after)
+            await self._postpone(notice, f"flood limit: retry after {error.retry_after} s",
+                                 flood=error.retry_after)
+            return
+        except TelegramForbiddenError as error:
+            log.info("chat %d does not take messages from the bot; notices held", notice.chat_id)
+            async with self._sessions.begin() as session:
+                await OutboxRepository(session).hold_for_unreachable(
+                    notice.id, notice.chat_id, at=self._now(), error=first_line(error))
+            return
+        except (TelegramAPIError, TelegramNetworkError, OSError, TimeoutError) as error:
+            # a timeout may hide a delivered message: sending again is the at-least-once side
+            log.warning("notice %d not sent (%s)", notice.id, type(error).__name__)
+            await self._postpone(notice, first_line(error))
+            return
         await self._mark_sent(notice, sent.message_id)
 
     async def _mark_sent(self, notice: OutgoingNotice, message_id: int) -> None:
@@ -220,10 +231,11 @@ async def run_notices(*, session_factory: async_sessionmaker[AsyncSession], bot:
                       stop: asyncio.Event, rate: float = 25, idle_sleep: float = 0.5,
                       lease: timedelta = timedelta(seconds=60),
                       retry: RetryDelays = RetryDelays(timedelta(seconds=30), timedelta(hours=1)),
-                      max_attempts: int = MAX_ATTEMPTS) -> None:
-    """Sends queued notices until `stop` is set; looks for new ones every `idle_sleep` s."""
+                      max_attempts: int = MAX_ATTEMPTS, limiter: SendLimiter | None = None) -> None:
+    """Sends queued notices until `stop` is set; looks for new ones every `idle_sleep` s. Give the
+    `limiter` the broadcaster uses (`bot.ratelimit.create_limiter`) so that both keep one rate."""
     sender = NoticeSender(session_factory=session_factory, bot=bot, rate=rate, lease=lease,
-                          retry=retry, max_attempts=max_attempts)
+                          retry=retry, max_attempts=max_attempts, limiter=limiter)
     while not stop.is_set():
         try:
             taken = await sender.send_due()

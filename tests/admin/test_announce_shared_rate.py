@@ -1,0 +1,71 @@
+"""Two `python -m bot broadcaster` processes on one PostgreSQL database share one rate through
+Redis: together they never go above the limit in any one-second window, and neither sends a row the
+other sent."""
+from __future__ import annotations
+
+import re
+import secrets
+import time
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from sandbox.runner import SandboxServer
+from storage.database import create_engine, create_session_factory
+from storage.migrate import upgrade
+from tests.admin.test_announce_world import (
+    BroadcasterProcess, add_people, add_residents, copies, finished, launch, wait_until,
+)
+
+PEOPLE = list(range(5_000_001, 5_001_501))
+RATE = 200
+
+
+@pytest.fixture
+async def fresh_database(postgres_url):
+    """A database of its own (the processes read only DATABASE_URL, no schema)."""
+    name = f"t_{secrets.token_hex(6)}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        await admin.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_two_broadcasters_share_one_rate_and_never_send_a_row_twice(tmp_path, fresh_database, redis_url,
+                                                                       key_prefix):
+    await upgrade(fresh_database)
+    engine = create_engine(fresh_database)
+    sessions = create_session_factory(engine)
+    await add_residents(sessions, PEOPLE)
+    senders: list[BroadcasterProcess] = []
+    try:
+        async with SandboxServer(host="127.0.0.1", port=0) as server:
+            add_people(server, PEOPLE)
+            broadcast_id = await launch(sessions, server, paid=True, paid_rate=RATE)
+            launched = time.time()
+            senders = [BroadcasterProcess(tmp_path, database_url=fresh_database, server_url=server.url,
+                                          redis_url=redis_url, prefix=key_prefix) for _ in range(2)]
+            for sender in senders:
+                sender.start()
+            await wait_until(lambda: finished(sessions, broadcast_id), timeout=60,
+                             why=lambda: "\n".join(s.output() for s in senders))
+            for sender in senders:
+                assert await sender.stop() == 0, sender.output()
+            seen = copies(server, PEOPLE)
+            throughput = server.sandbox.throughput(since=launched)
+        assert set(seen.values()) == {1}
+        sent_by = [int(re.search(r"broadcaster stopped: (\d+) messages sent", s.output()).group(1)) for s in senders]
+        assert sum(sent_by) == len(PEOPLE) and min(sent_by) > len(PEOPLE) // 5, sent_by
+        assert throughput["busiest_second"] <= RATE, throughput
+    finally:
+        for sender in senders:
+            await sender.stop()
+        await engine.dispose()
