@@ -19,6 +19,7 @@ COMMANDS = (
     ("stats", N_("Statistics of the vote")),
     ("language", N_("Language")),
     ("settings", N_("Announcements on or off")),
+    ("centre", N_("The information centre: contacts and claims")),
     ("help", N_("How to vote")),
     ("cancel", N_("Stop the current step")),
 )

@@ -146,17 +146,26 @@ async def run(args: argparse.Namespace) -> int:
                                       stop=stop, batch_size=args.batch_size,
                                       idle_sleep=args.idle_sleep,
                                       lease=timedelta(seconds=args.lease), retry=retry))
-        bot = None
+        bot = redis = None
         if args.only != "verify":
+            from redis.asyncio import Redis
+
+            from bot.ratelimit import create_limiter
+
             bot = create_bot(settings.bot_token.get_secret_value(), settings.bot_api_url)
+            # the same rate as every broadcaster and notice sender of the bot: one limiter in Redis
+            redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+            limiter = create_limiter(redis, prefix=settings.redis_prefix, token=settings.bot_token.get_secret_value())
             tasks.append(run_notices(session_factory=sessions, bot=bot, stop=stop, rate=args.rate,
                                      idle_sleep=min(args.idle_sleep, 0.5),
-                                     lease=timedelta(seconds=args.notice_lease)))
+                                     lease=timedelta(seconds=args.notice_lease), limiter=limiter))
         log.info("worker started (%s)", args.only or "verify and notify")
         try:
             await asyncio.gather(*tasks)
         finally:
             if bot is not None:
                 await bot.session.close()
+            if redis is not None:
+                await redis.aclose()
     log.info("worker stopped")
     return 0

@@ -40,7 +40,7 @@ MENU_OF = {
     "admin": set(SECTION_BUTTONS) - {AdminSection.MENU},
 }
 #: sections whose routers do not answer yet; their rows for the roles that open them may fail
-NOT_BUILT_YET: set[AdminSection] = {AdminSection.ANNOUNCE}
+NOT_BUILT_YET: set[AdminSection] = set()
 
 
 @dataclass
