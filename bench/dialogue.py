@@ -60,7 +60,7 @@ GOAL = 0.6
 
 ADDRESS = "Кубинка 12 к3"
 HOUSE = "улица Кубинка, дом 12, корпус 3"
-AGREE, ALL_CORRECT, YES, SURE_YES = "✅ Согласен", "✅ Всё верно", "👍 ЗА", "Да, голосую ЗА"
+AGREE, ALL_CORRECT, YES, SURE_YES = "✅ Даю согласие", "✅ Всё верно", "👍 ЗА", "Да, голосую ЗА"
 RECEIPT = re.compile(r"(?:Квитанция|Receipt): (?:<code>)?([A-Z0-9]{10})")
 
 

@@ -1,7 +1,8 @@
 """`python -m bot <command>`: the operator's command line.
 
 Commands come from `bot.commands.COMMANDS`. Bad input or configuration ends with one line
-on stderr and exit code 2, never a traceback.
+on stderr and exit code 2, never a traceback; so does a fault of the program (`python -X dev`
+shows its traceback).
 """
 from __future__ import annotations
 
@@ -54,4 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a fault of the program itself: still one line; -X dev shows where
+        if sys.flags.dev_mode:
+            raise
+        fail(f"unexpected {type(error).__name__}: {first_line(error)} "
+             f"(`python -X dev -m bot {args.command} ...` shows where; please report it)")
     return int(result or 0)

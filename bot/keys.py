@@ -7,12 +7,14 @@ made up on the spot that would match nothing the bot stored.
 from __future__ import annotations
 
 from board.checkpoint import Signer
-from bot.settings import DEFAULT_DATABASE_URL, Settings
+from bot.settings import DEFAULT_DATABASE_URL, SANDBOX_DATABASE_URL, Settings
 from storage.pii import PiiVault
 
 
 def with_sandbox_keys(settings: Settings) -> Settings:
-    if settings.database_url != DEFAULT_DATABASE_URL:
+    """The sandbox's keys for a command run on the sandbox's database (var/sandbox.sqlite3, or the
+    default file an older sandbox wrote); any other database keeps the settings' keys."""
+    if settings.database_url not in (SANDBOX_DATABASE_URL, DEFAULT_DATABASE_URL):
         return settings
     from bot.demo.world import sandbox_settings
 

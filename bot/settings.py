@@ -15,6 +15,8 @@ TELEGRAM_API_URL = "https://api.telegram.org"
 #: under the working directory, never beside the code, which may be a read-only install.
 VAR_DIR = Path("var")
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{VAR_DIR.as_posix()}/vote.sqlite3"
+#: the sandbox's own file: its demo data never lands where `python -m bot run` looks
+SANDBOX_DATABASE_URL = f"sqlite+aiosqlite:///{VAR_DIR.as_posix()}/sandbox.sqlite3"
 
 
 def decode_key(text: str, *, name: str) -> bytes:

@@ -46,19 +46,31 @@ def create_bot(token: str, api_url: str = TELEGRAM_API_URL) -> Bot:
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
-async def wait_for_bot_api(bot: Bot, api_url: str, stop: asyncio.Event | None = None) -> User | None:
+class BotApiUnreachable(Exception):
+    """The Bot API did not answer within the time the caller was willing to wait; one line why."""
+
+
+async def wait_for_bot_api(bot: Bot, api_url: str, stop: asyncio.Event | None = None,
+                           patience: float | None = None) -> User | None:
     """The bot's own user once the Bot API answers; until then one line per try, backing off.
 
     A bad token is not waited for: TelegramUnauthorizedError goes to the caller. None when
-    `stop` is set first.
+    `stop` is set first. With `patience` (seconds), BotApiUnreachable once that much has passed
+    without an answer, so a start-up against a wrong address ends instead of waiting for ever.
     """
+    loop = asyncio.get_running_loop()
+    deadline = None if patience is None else loop.time() + patience
     pause = FIRST_RETRY
     while stop is None or not stop.is_set():
         try:
             return await bot.me()
         except (TelegramNetworkError, TelegramServerError) as error:
+            reason = error.message.splitlines()[0] if error.message else type(error).__name__
+            if deadline is not None and loop.time() + pause > deadline:
+                raise BotApiUnreachable(f"the Bot API at {api_url} does not answer ({reason}); "
+                                        "check BOT_API_URL and the network") from None
             log.warning("the Bot API at %s does not answer (%s); trying again in %.0f s",
-                        api_url, error.message.splitlines()[0], pause)
+                        api_url, reason, pause)
         try:
             await asyncio.wait_for((stop or asyncio.Event()).wait(), pause)
         except TimeoutError:

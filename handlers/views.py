@@ -50,6 +50,12 @@ LABELS = {
     Field.FLS: N_("FLS (payer number)"),
     Field.PROPERTY_DOCUMENT: N_("Property document"),
 }
+# On a button, where a phone shows about 24 characters across and half that in half a row.
+BUTTON_LABELS = LABELS | {
+    Field.FLS: N_("FLS"),
+    Field.PROPERTY_DOCUMENT: N_("Ownership document"),
+}
+HALF_ROW = 12
 
 
 def label(item: Field) -> str:
@@ -102,7 +108,8 @@ def consent() -> Screen:
         "• your flat number, FLS (payer number) and property-rights document.\n\n"
         "Why: to check your right to vote against the registries — EIRC (address and FLS), "
         "MVD (passport), the Pension Fund (SNILS) and Rosreestr (property).\n"
-        "How it is kept: identifiers only as keyed hashes; everything else encrypted. "
+        "How it is kept: document numbers only in a scrambled form from which the number cannot be "
+        "recovered; everything else encrypted. "
         "Messages with your data are deleted from this chat as soon as I have read them.\n"
         "How long: until the results of the vote are final, then the personal data is erased; "
         "the ballot itself stays, without your data.\n\nDo you agree?"
@@ -200,7 +207,8 @@ def question(item: Field, *, editing: bool = False) -> Screen:
     text = {
         Field.FLAT: _("Enter your flat number, e.g. 12 or 12А."),
         Field.FULL_NAME: _("Enter your full name as in the passport: surname, name and patronymic, e.g. Иванов Иван Иванович."),
-        Field.BIRTH_DATE: _("Enter your date of birth, e.g. 25.04.1980."),
+        Field.BIRTH_DATE: _("Enter your date of birth: the day first, then the month and the year, "
+                              "e.g. 07.03.1985 or 7 March 1985."),
         Field.PASSPORT: _("Enter the series and number of your passport, e.g. 45 02 573482."),
         Field.SNILS: _("Enter your SNILS, 11 digits, e.g. 112-233-445 95."),
         Field.FLS: _("Enter your FLS: the 10-digit payer number from your utility bill (ЕПД)."),
@@ -230,10 +238,22 @@ def review(draft: Draft, levels: Levels, address: str, *, correcting: bool = Fal
         name = label(item)
         lines.append(f"{name}: <code>{escape(shown)}</code>")
         if not (correcting and item is Field.FLAT):
-            edits.append(_button(edit.format(field=name), EditCb(field=item.value).pack()))
+            edits.append(_button(edit.format(field=_(BUTTON_LABELS[item])), EditCb(field=item.value).pack()))
     confirm = _("✅ All correct, check again") if correcting else _("✅ All correct")
-    rows = [edits[i:i + 2] for i in range(0, len(edits), 2)]
-    return "\n".join(lines), _keyboard(*rows, [_button(confirm, NavCb(action=Nav.CONFIRM).pack())], _nav())
+    # the step forward comes first; edits share a row only when neither label would be cut
+    return "\n".join(lines), _keyboard([_button(confirm, NavCb(action=Nav.CONFIRM).pack())],
+                                       *_rows_of(edits), _nav())
+
+
+def _rows_of(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+    rows: list[list[InlineKeyboardButton]] = []
+    for button in buttons:
+        last = rows[-1] if rows else None
+        if last is not None and len(last) == 1 and max(len(last[0].text), len(button.text)) <= HALF_ROW:
+            last.append(button)
+        else:
+            rows.append([button])
+    return rows
 
 
 def vote_question(poll) -> Screen:

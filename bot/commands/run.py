@@ -5,7 +5,20 @@ import argparse
 import logging
 
 from bot.commands.runtime import CommandError, database
+from bot.logs import first_line
 from bot.settings import load_settings
+
+PATIENCE = 120.0  # seconds a start waits for the Bot API before it gives up with one line
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 86400 seconds")
+    return value
 
 
 def add_parser(subcommands: argparse._SubParsersAction) -> None:
@@ -13,24 +26,44 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
         "run",
         help="run the bot (long polling)",
         description="Runs the bot on long polling. Needs BOT_TOKEN, PII_HMAC_KEY and "
-        "PII_ENCRYPTION_KEY; talks to BOT_API_URL (Telegram by default).",
+        "PII_ENCRYPTION_KEY; talks to BOT_API_URL (Telegram by default). At start it waits for the "
+        "Bot API to answer, trying again with growing pauses, and stops with one line if it never does.",
     )
+    parser.add_argument("--wait", type=_seconds, default=PATIENCE, metavar="SECONDS",
+                        help=f"how long to wait at start for the Bot API to answer (default {PATIENCE:.0f}; "
+                        "0: one try)")
     parser.set_defaults(handler=run)
 
 
 async def run(args: argparse.Namespace) -> int:
-    # aiogram takes seconds to import: only the commands that run the bot pay for it.
-    from aiogram.exceptions import TelegramUnauthorizedError
-
-    from bot.runners import run_polling
-
     settings = load_settings()
     settings.require("BOT_TOKEN", "PII_HMAC_KEY", "PII_ENCRYPTION_KEY")
     async with database(settings):
         pass  # refuses a database the migrations have not reached, in one line
+    # aiogram takes seconds to import: only a start that got this far pays for it.
+    from aiogram.exceptions import AiogramError, TelegramUnauthorizedError
+
+    from bot.runners import run_polling
+    from bot.telegram import BotApiUnreachable, create_bot, wait_for_bot_api
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    refused = CommandError(f"the Bot API at {settings.bot_api_url} refused BOT_TOKEN")
+    # the Bot API is asked once before polling starts, so a wrong address or token ends the start
+    # in one line instead of a bot that waits for ever
+    probe = create_bot(settings.bot_token.get_secret_value(), settings.bot_api_url)
+    try:
+        await wait_for_bot_api(probe, settings.bot_api_url, patience=args.wait)
+    except TelegramUnauthorizedError:
+        raise refused from None
+    except BotApiUnreachable as error:
+        raise CommandError(str(error)) from None
+    except AiogramError as error:  # a web server that is not a Bot API, a wrong path
+        raise CommandError(f"the Bot API at {settings.bot_api_url} answered unexpectedly: "
+                           f"{first_line(error)}; check BOT_API_URL") from None
+    finally:
+        await probe.session.close()
     try:
         await run_polling(settings)
     except TelegramUnauthorizedError:
-        raise CommandError(f"the Bot API at {settings.bot_api_url} refused BOT_TOKEN") from None
+        raise refused from None
     return 0

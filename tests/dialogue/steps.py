@@ -10,7 +10,7 @@ KUBINKA = "Кубинка 12 к3"
 KUBINKA_HOUSE = "улица Кубинка, дом 12, корпус 3"
 RECEIPT = re.compile(r"(?:Квитанция|Receipt): ([A-Z0-9]{10})")
 WORDS = {
-    "ru": {"agree": "✅ Согласен", "all_correct": "✅ Всё верно", "yes": "👍 ЗА", "no": "👎 ПРОТИВ",
+    "ru": {"agree": "✅ Даю согласие", "all_correct": "✅ Всё верно", "yes": "👍 ЗА", "no": "👎 ПРОТИВ",
            "sure_yes": "Да, голосую ЗА", "sure_no": "Да, голосую ПРОТИВ"},
     "en": {"agree": "✅ I agree", "all_correct": "✅ All correct", "yes": "👍 YES", "no": "👎 NO",
            "sure_yes": "Yes, vote YES", "sure_no": "Yes, vote NO"},

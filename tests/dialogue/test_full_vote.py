@@ -12,7 +12,7 @@ async def test_a_full_vote_in_russian(stand):
     user = stand.client.user(501, "Анна", language_code="ru")
     greeting = await user.send("/start")
     assert "Согласие на обработку персональных данных" in greeting.text
-    prompt = await user.press("✅ Согласен")
+    prompt = await user.press("✅ Даю согласие")
     assert "Напишите адрес своего дома" in prompt.text
 
     results = await user.send("кубинка 12к3")

@@ -139,7 +139,7 @@ async def test_a_house_outside_the_poll_is_named(stand):
     await open_poll(stand.sessions, title="Двор", question="Благоустроить двор?", house_ids=[other.id])
     user = stand.client.user(710, "Анна")
     await user.send("/start")
-    await user.press("✅ Согласен")
+    await user.press("✅ Даю согласие")
     await press_when_shown(user, "Двор")
     answer = await user.send("Кубинка 12 к3")
     assert "не участвует в этом голосовании" in answer.text and "Кубинка" in answer.text

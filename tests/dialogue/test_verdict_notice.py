@@ -54,7 +54,7 @@ async def test_corrected_data_is_checked_again_and_counted(verifying):
     assert "не учтён" in status.text
     review = await user.press(f"✏ Исправить данные: кв. {wrong['flat']}")
     assert "Проверьте данные" in review.text and "✏ Квартира" not in sum(review.buttons, [])
-    await user.press("✏ ФЛС (номер плательщика)")
+    await user.press("✏ ФЛС")
     review = await user.send(right_fls)
     assert "******" + right_fls[-4:] in review.text
     await user.press("✅ Всё верно, проверить снова")

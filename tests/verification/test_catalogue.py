@@ -34,6 +34,8 @@ EXAMPLES: dict[str, tuple[Field, str]] = {
     "birth_date.format": (Field.BIRTH_DATE, "вчера"),
     "birth_date.short_year": (Field.BIRTH_DATE, "1.2.85"),
     "birth_date.impossible": (Field.BIRTH_DATE, "30.02.1990"),
+    "birth_date.month_first": (Field.BIRTH_DATE, "12/25/1954"),
+    "birth_date.month_name": (Field.BIRTH_DATE, "6 брюмера 1954"),
     "birth_date.future": (Field.BIRTH_DATE, "01.01.2099"),
     "birth_date.too_early": (Field.BIRTH_DATE, "01.01.1899"),
     "birth_date.too_young": (Field.BIRTH_DATE, "01.01.2015"),

@@ -33,7 +33,8 @@ def test_accepts_common_ways_of_writing_a_date(typed: str) -> None:
         ("07.03.85", "birth_date.short_year"),
         ("31.02.2000", "birth_date.impossible"),
         ("29.02.2001", "birth_date.impossible"),
-        ("07.13.1985", "birth_date.impossible"),
+        ("07.13.1985", "birth_date.month_first"),
+        ("15.13.1985", "birth_date.impossible"),
         ("00.03.1985", "birth_date.impossible"),
         ("02.06.2025", "birth_date.future"),
         ("01.01.2030", "birth_date.future"),
@@ -47,6 +48,57 @@ def test_refuses_with_reason(typed: str, code: str) -> None:
     result = validate_birth_date(typed, today=TODAY)
     assert isinstance(result, Refusal)
     assert result.code == code
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["6 сентября 1954", "6 сент. 1954", "06 сентября 1954 г.", "6 СЕНТЯБРЯ 1954 года", "6-го сентября 1954",
+     "6 сентябрь 1954г", "6 сен 1954", "6 September 1954", "Sep 6, 1954", "6 Sept 1954", "September 6th, 1954",
+     "6th of September 1954", "06.09.1954", "6.9.1954", "06/09/1954", "1954-09-06", "06-09-1954", "6 9 1954",
+     "06.09.1954 г."],
+)
+def test_accepts_month_names_and_the_common_forms_of_one_day(typed: str) -> None:
+    assert validate_birth_date(typed, today=TODAY) == Accepted(date(1954, 9, 6))
+
+
+@pytest.mark.parametrize(
+    ("typed", "born"),
+    [("1 янв 1960", date(1960, 1, 1)), ("2 февр. 1960", date(1960, 2, 2)), ("3 мар 1960", date(1960, 3, 3)),
+     ("4 апреля 1960", date(1960, 4, 4)), ("5 мая 1960", date(1960, 5, 5)), ("6 июн. 1960", date(1960, 6, 6)),
+     ("7 июля 1960", date(1960, 7, 7)), ("8 авг 1960", date(1960, 8, 8)), ("9 Oct 1960", date(1960, 10, 9)),
+     ("10 Nov. 1960", date(1960, 11, 10)), ("Dec 11, 1960", date(1960, 12, 11)), ("May 12 1960", date(1960, 5, 12)),
+     ("13 June 1960", date(1960, 6, 13)), ("July 14, 1960", date(1960, 7, 14))],
+)
+def test_every_month_is_known_by_its_name_or_its_short_form(typed: str, born: date) -> None:
+    assert validate_birth_date(typed, today=TODAY) == Accepted(born)
+
+
+def test_figures_are_read_day_first_as_russia_writes_them() -> None:
+    assert validate_birth_date("09/06/1954", today=TODAY) == Accepted(date(1954, 6, 9))
+
+
+def test_a_month_put_first_is_refused_with_the_day_first_date_it_means() -> None:
+    result = validate_birth_date("12/25/1954", today=TODAY)
+    assert isinstance(result, Refusal) and result.code == "birth_date.month_first"
+    assert "25.12.1954" in result.render() and "07.03.1985" in result.render()
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [("6 сентября 54", "birth_date.short_year"), ("Sep 6, 54", "birth_date.short_year"),
+     ("31 февраля 1980", "birth_date.impossible"), ("31.02.1980", "birth_date.impossible"),
+     ("6 ма 1954", "birth_date.month_name"), ("6 брюмера 1954", "birth_date.month_name"),
+     ("сентябрь 1954", "birth_date.format"), ("6 сентября", "birth_date.format")],
+)
+def test_refuses_month_words_it_cannot_read(typed: str, code: str) -> None:
+    result = validate_birth_date(typed, today=TODAY)
+    assert isinstance(result, Refusal) and result.code == code
+
+
+def test_every_refusal_of_the_form_gives_the_same_example() -> None:
+    for typed in ("", "седьмое марта", "07.03.85", "31.02.1980", "12/25/1954", "6 брюмера 1954", "01.01.2030"):
+        result = validate_birth_date(typed, today=TODAY)
+        assert isinstance(result, Refusal) and "07.03.1985" in result.render(), typed
 
 
 def test_birthday_today_counts() -> None:
