@@ -19,6 +19,7 @@ from counting.rules import CountingRules
 from handlers import admin_polls_views as screens
 from handlers import views
 from handlers.access import guard
+from handlers.flow import take_buttons_off
 from handlers.admin_polls_views import Desk, DeskCb, Move, Step, WizardCb
 from handlers.callbacks import AdminCb, AdminSection
 from services.audit import actor_of
@@ -172,12 +173,8 @@ def _prompt(step: Step, wizard: dict):
 
 async def _retire(message: Message, wizard: dict) -> None:
     """Takes the buttons off the previous prompt, so only the current step's are live."""
-    if wizard.get("prompt_id"):
-        try:
-            await message.bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=wizard["prompt_id"])
-        except TelegramBadRequest:
-            pass
-        wizard["prompt_id"] = None
+    await take_buttons_off(message, wizard.pop("prompt_id", None))
+    wizard["prompt_id"] = None
 
 
 #: the step after each, where it does not depend on the answers

@@ -21,6 +21,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers import views
 from handlers.access import guard
+from handlers.flow import take_buttons_off
 from handlers.callbacks import AdminCb, AdminSection
 from services.address_book import AddressBook
 from services.audit import actor_of
@@ -144,12 +145,8 @@ async def _ask_field(message: Message, state: FSMContext, levels, index: int) ->
 
 
 async def _retire(message: Message, entry: dict) -> None:
-    if entry.get("prompt_id"):
-        try:
-            await message.bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=entry["prompt_id"])
-        except TelegramBadRequest:
-            pass
-        entry["prompt_id"] = None
+    await take_buttons_off(message, entry.pop("prompt_id", None))
+    entry["prompt_id"] = None
 
 
 async def field_typed(message: Message, state: FSMContext, session, vault) -> None:

@@ -73,14 +73,18 @@ async def ask(message: Message, state: FSMContext, item: Field, *, editing: bool
     await state.update_data(field=item.value, editing=editing, question_id=sent.message_id)
 
 
-async def retire_question(message: Message, data: dict[str, Any]) -> None:
-    """Takes the Back/Cancel buttons off a question once it is answered, so only the newest has them."""
-    question_id = data.get("question_id")
-    if question_id:
+async def take_buttons_off(message: Message, message_id: int | None) -> None:
+    """Takes the buttons off an earlier message of the chat, so only the newest prompt has live ones."""
+    if message_id:
         try:
-            await message.bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=question_id)
+            await message.bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=message_id)
         except TelegramBadRequest:
             pass  # already gone or unchanged: nothing to tidy
+
+
+async def retire_question(message: Message, data: dict[str, Any]) -> None:
+    """Takes the Back/Cancel buttons off a question once it is answered, so only the newest has them."""
+    await take_buttons_off(message, data.get("question_id"))
 
 
 async def ask_address(message: Message, state: FSMContext, poll) -> None:
