@@ -92,7 +92,8 @@ async def test_revote_changes_the_choice_and_keeps_the_receipt(stand):
     assert "Вы уже проголосовали" in again.text and code in again.text
     await user.press(f"Изменить выбор: кв. 12")
     await user.press("👎 ПРОТИВ")
-    changed = await user.press("Да, голосую ПРОТИВ")
+    await user.press("Да, голосую ПРОТИВ")  # may return as soon as the prompt loses its buttons
+    changed = await user.wait_for("Ваш выбор изменён")
     assert "Ваш выбор изменён" in changed.text and code in changed.text
     async with stand.sessions() as session:
         ballots = list(await session.scalars(select(Ballot)))
