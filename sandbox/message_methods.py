@@ -161,7 +161,8 @@ def _own_message(chat: Chat, params: Params) -> ChatMessage:
     return message
 
 
-def _edit(sandbox: Sandbox, chat: Chat, message: ChatMessage, **changes: object) -> dict:
+def _edit(sandbox: Sandbox, chat: Chat, message: ChatMessage, *, partial: bool = False,
+          **changes: object) -> dict:
     before = message.content()
     for key, value in changes.items():
         setattr(message, key, value)
@@ -169,7 +170,7 @@ def _edit(sandbox: Sandbox, chat: Chat, message: ChatMessage, **changes: object)
         raise bad_request(NOT_MODIFIED)
     message.edit_date = int(time.time())
     message.revision += 1
-    sandbox.touch(chat, by_bot=True)
+    sandbox.touch(chat, by_bot=True, partial=partial)
     return telegram_message(sandbox, chat, message)
 
 
@@ -205,7 +206,10 @@ async def edit_message_reply_markup(sandbox: Sandbox, params: Params) -> dict:
     chat = _chat(sandbox, params)
     message = _own_message(chat, params)
     markup = require_inline(parse_markup(params.json("reply_markup")))
-    return _edit(sandbox, chat, message, markup=markup)
+    # the buttons taken off the newest message: what answers the press is usually still to come
+    newest = max((m.message_id for m in chat.messages.values() if m.from_bot), default=None)
+    partial = not (markup or {}).get("inline_keyboard") and message.message_id == newest
+    return _edit(sandbox, chat, message, markup=markup, partial=partial)
 
 
 @bot_method("deleteMessage")

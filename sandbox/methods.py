@@ -161,7 +161,7 @@ async def answer_callback_query(sandbox: Sandbox, params: Params) -> bool:
     if chat is not None:
         if text:
             sandbox.add_notice(chat, text, params.flag("show_alert"))
-        sandbox.touch(chat, by_bot=True)
+        sandbox.touch(chat, by_bot=True, partial=chat.bot_partial and not text)
     return True
 
 

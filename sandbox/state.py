@@ -133,6 +133,8 @@ class Chat:
     version: int = 0
     bot_version: int = 0  # the version of the bot's latest visible action in this chat
     bot_changed_at: float = 0.0
+    # the bot's latest action only took the buttons off a message: its answer usually follows
+    bot_partial: bool = False
     typing_until: float = 0.0
     notices: list[Notice] = field(default_factory=list)
     changed: Signal = field(default_factory=Signal)
@@ -225,11 +227,12 @@ class Sandbox:
     def free_person_id(self) -> int:
         return next(i for i in itertools.count(10_001) if i not in self.people)
 
-    def touch(self, chat: Chat, *, by_bot: bool) -> None:
+    def touch(self, chat: Chat, *, by_bot: bool, partial: bool = False) -> None:
         chat.version += 1
         if by_bot:
             chat.bot_version = chat.version
             chat.bot_changed_at = time.monotonic()
+            chat.bot_partial = partial
         chat.changed.fire()
         self.people_changed.fire()
 

@@ -122,17 +122,22 @@ def user_taps_reply(sandbox: Sandbox, chat: Chat, button: dict) -> ChatMessage:
     return user_sends(sandbox, chat, text=button["text"])
 
 
+PARTIAL_SETTLE = 1.5
+
+
 async def wait_for_answer(sandbox: Sandbox, chat: Chat, *, after: int, settle: float, timeout: float) -> bool:
     """True once the bot has acted in the chat since version `after`, stopped typing and been quiet
-    for `settle` seconds; False when `timeout` passes first."""
+    for `settle` seconds (for PARTIAL_SETTLE when its latest action only took the buttons off a message,
+    since the answer itself usually follows); False when `timeout` passes first."""
     deadline = time.monotonic() + timeout
     while not sandbox.closing.is_set():
         now = time.monotonic()
         if chat.bot_version > after and not chat.typing():
             quiet = now - chat.bot_changed_at
-            if quiet >= settle:
+            needed = max(settle, PARTIAL_SETTLE) if chat.bot_partial else settle
+            if quiet >= needed:
                 return True
-            pause = settle - quiet
+            pause = needed - quiet
         elif chat.typing():
             pause = chat.typing_until - now + 0.01
         else:

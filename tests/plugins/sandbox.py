@@ -110,6 +110,19 @@ def demo_dispatcher() -> Dispatcher:
         await query.answer(_says(query, "Голос принят", "Vote accepted"))
         await query.message.edit_text(_says(query, f"Ваш голос: {choice}", f"Your vote: {choice}"))
 
+    @router.message(Command("slow"))
+    async def slow(message: Message) -> None:
+        await message.answer("Сохранить?", reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
+            InlineKeyboardButton(text="Сохранить", callback_data="slow")]]))
+
+    @router.callback_query(F.data == "slow")
+    async def slow_save(query: CallbackQuery) -> None:
+        # the buttons go at once (no second press), the answer after some slow work
+        await query.message.edit_reply_markup(reply_markup=None)
+        await asyncio.sleep(0.5)
+        await query.message.answer("Сохранено")
+        await query.answer()
+
     @router.message(Command("menu"))
     async def menu(message: Message) -> None:
         await message.answer("Выберите действие", reply_markup=ReplyKeyboardMarkup(keyboard=[

@@ -31,6 +31,16 @@ async def test_pressing_a_button_edits_the_message_in_place(demo_bot: Bot, sandb
     assert (await anna.chat())["notices"][-1]["text"] == "Голос принят"
 
 
+async def test_a_press_answered_after_the_buttons_go_returns_the_answer(
+        demo_bot: Bot, sandbox_client: SandboxClient) -> None:
+    anna = sandbox_client.user(850, "Анна")
+    await anna.send("/slow")
+    answer = await anna.press("Сохранить")  # not the prompt without its buttons, 0.5 s before
+    assert answer.text == "Сохранено"
+    assert [(m.text, m.buttons) for m in await anna.messages() if m.from_bot] == [("Сохранить?", []),
+                                                                                  ("Сохранено", [])]
+
+
 async def test_a_button_can_be_pressed_by_its_callback_data(demo_bot: Bot, sandbox_client: SandboxClient) -> None:
     anna = sandbox_client.user(804, "Анна")
     await anna.send("/start")
