@@ -133,7 +133,7 @@ async def run_import_protocols(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         raise CommandError(f"{args.file}: no such file")
     async with database(load_settings()) as sessions, sessions.begin() as session:
-        ids = dict((await session.execute(select(House.unom, House.id))).tuples().all())
+        ids = dict((await session.execute(select(House.unom, House.id))).all())
         repository, imported, bad = ResultsRepository(session), 0, []
         with args.file.open(encoding="utf-8-sig", newline="") as source:
             for line, row in enumerate(csv.DictReader(source), start=2):
@@ -176,4 +176,4 @@ async def _addresses(session) -> dict[int, str]:
 
     from storage.models import House
 
-    return dict((await session.execute(select(House.id, House.address))).tuples().all())
+    return dict((await session.execute(select(House.id, House.address))).all())

@@ -114,7 +114,7 @@ class ResultsRepository:
             else:
                 ballots = select(*_ballot_columns()).where(
                     Ballot.poll_id == poll_id, counted, among(self.session, Ballot.flat_id, doubled))
-            found = list(starmap(CountedBallot, (await self.session.execute(ballots)).tuples()))
+            found = list(starmap(CountedBallot, (await self.session.execute(ballots)).all()))
             people = Counter(ballot[2:4] for ballot in found)
             doubles = [ballot for ballot in found if people[ballot[2:4]] > 1]
         newest = await self.session.scalar(select(func.max(Ballot.updated_at)).where(
@@ -212,7 +212,7 @@ class ResultsRepository:
                             func.coalesce(House.district, ""), *numbers)
                      .join(House, House.id == HouseResultRow.house_id)
                      .where(HouseResultRow.publication_id == publication_id).order_by(HouseResultRow.house_id))
-        return list((await self.session.execute(statement)).tuples())
+        return [tuple(row) for row in await self.session.execute(statement)]
 
     async def house_results(self, publication_id: int) -> Sequence[HouseResultRow]:
         statement = (select(HouseResultRow).where(HouseResultRow.publication_id == publication_id)
