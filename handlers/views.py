@@ -276,7 +276,9 @@ def receipt_line(receipt: Receipt) -> str:
 
 
 def receipt(receipt: Receipt, poll, *, changed: bool = False) -> str:
-    head = _("🔄 Your choice is changed.") if changed else _("🧾 Your ballot is accepted.")
+    if changed:
+        return changed_receipt(receipt, poll)
+    head = _("🧾 Your ballot is accepted.")
     body = _(
         "Receipt: <code>{code}</code>\nVote: {title}\nHouse: {address}, flat {flat}\nChoice: <b>{choice}</b>\n"
         "Time: {time} (Moscow)\nStatus: {status}\n\nYour data will now be checked against the registries. "
@@ -289,6 +291,32 @@ def receipt(receipt: Receipt, poll, *, changed: bool = False) -> str:
         status=status_text(receipt.status), deadline=when(receipt.expected_by).split()[0],
         closes=when(poll.closes_at),
     )
+
+
+def changed_receipt(receipt: Receipt, poll) -> str:
+    """After a change of choice: the time of the change and what really comes next, as the ballot's
+    status stands (a counted ballot stays counted with the new choice; no second check follows)."""
+    if receipt.changed_at is None:
+        head = _("Your choice was already {choice}: nothing has changed.").format(choice=choice_text(receipt.choice))
+    else:
+        head = _("🔄 Your choice is changed.")
+    body = _("Receipt: <code>{code}</code>\nVote: {title}\nHouse: {address}, flat {flat}\nChoice: <b>{choice}</b>\n"
+             "Changed: {time} (Moscow)\nStatus: {status}").format(
+        code=receipt.code, title=escape(_title(poll)), address=escape(receipt.address), flat=escape(receipt.flat),
+        choice=choice_text(receipt.choice), time=when(receipt.changed_at or receipt.cast_at),
+        status=status_text(receipt.status))
+    closes = when(poll.closes_at)
+    if receipt.status == "counted":
+        after = _("Your data have already been checked, so the new choice counts at once; no other message "
+                  "will follow. You can change your choice until {closes}.").format(closes=closes)
+    elif receipt.status == "rejected":
+        after = _("Your vote is still not counted: the data did not pass the check. Send /status to see why "
+                  "and to correct them.")
+    else:
+        after = _("Your data are being checked against the registries. I will tell you whether your vote was "
+                  "counted by {deadline}. You can change your choice until {closes}.").format(
+            deadline=when(receipt.expected_by).split()[0], closes=closes)
+    return f"{head}\n{body}\n\n{after}"
 
 
 def ballot_refused(reason: str) -> str:

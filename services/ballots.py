@@ -7,7 +7,7 @@ information centre to decide on (services.review) and is committed on its own.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 
 from counting.breakdowns import age_band
@@ -40,6 +40,7 @@ class Receipt:
     reasons: tuple[str, ...]
     cast_at: datetime
     expected_by: datetime
+    changed_at: datetime | None = None  # when a change of choice made the ballot say what it says
 
 
 class BallotRefused(Exception):
@@ -101,7 +102,9 @@ class BallotBox:
             raise BallotRefused("ballot.not_found") from None
         except PollNotOpen:
             raise BallotRefused("poll.closed") from None
-        return self._receipt(ballot, ballot.poll, ballot.house.address)
+        receipt = self._receipt(ballot, ballot.poll, ballot.house.address)
+        # the repository stamps the ballot only when the choice really differs
+        return replace(receipt, changed_at=now) if ballot.updated_at == now else receipt
 
     async def draft_of(self, *, resident: Resident, ballot_id: int, now: datetime | None = None) -> tuple[Receipt, Draft]:
         """A ballot's data opened for the resident to correct, while its poll takes ballots."""

@@ -95,6 +95,8 @@ async def test_revote_changes_the_choice_and_keeps_the_receipt(stand):
     await user.press("Да, голосую ПРОТИВ")  # may return as soon as the prompt loses its buttons
     changed = await user.wait_for("Ваш выбор изменён")
     assert "Ваш выбор изменён" in changed.text and code in changed.text
+    # no verifier runs here: the ballot is still pending, and the receipt says the check is to come
+    assert "Изменён:" in changed.text and "Статус: ⏳" in changed.text and "проверяются" in changed.text
     async with stand.sessions() as session:
         ballots = list(await session.scalars(select(Ballot)))
         assert [(b.receipt_code, b.choice) for b in ballots] == [(code, "no")]
