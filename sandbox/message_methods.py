@@ -216,9 +216,11 @@ async def edit_message_reply_markup(sandbox: Sandbox, params: Params) -> dict:
 async def delete_message(sandbox: Sandbox, params: Params) -> bool:
     chat = _chat(sandbox, params)
     message_id = params.integer("message_id", required=True)
-    if chat.messages.pop(message_id, None) is None:  # type: ignore[arg-type]
+    removed = chat.messages.pop(message_id, None)  # type: ignore[arg-type]
+    if removed is None:
         raise bad_request("message to delete not found")
-    sandbox.touch(chat, by_bot=True)
+    # a person's own message taken away (it held personal data) is not the answer to it
+    sandbox.touch(chat, by_bot=True, partial=not removed.from_bot)
     return True
 
 
@@ -228,8 +230,8 @@ async def delete_messages(sandbox: Sandbox, params: Params) -> bool:
     ids = params.json("message_ids")
     if not isinstance(ids, list) or not 1 <= len(ids) <= 100 or not all(isinstance(i, int) for i in ids):
         raise bad_request("message_ids must be a list of 1-100 message identifiers")
-    removed = [chat.messages.pop(i, None) for i in ids]
-    if not any(removed):
+    removed = [m for m in (chat.messages.pop(i, None) for i in ids) if m is not None]
+    if not removed:
         raise bad_request("message to delete not found")
-    sandbox.touch(chat, by_bot=True)
+    sandbox.touch(chat, by_bot=True, partial=not any(m.from_bot for m in removed))
     return True

@@ -133,7 +133,8 @@ class Chat:
     version: int = 0
     bot_version: int = 0  # the version of the bot's latest visible action in this chat
     bot_changed_at: float = 0.0
-    # the bot's latest action only took the buttons off a message: its answer usually follows
+    # the bot's latest action only took the buttons off its newest message or deleted the person's
+    # own: its answer usually follows
     bot_partial: bool = False
     typing_until: float = 0.0
     notices: list[Notice] = field(default_factory=list)

@@ -127,8 +127,8 @@ PARTIAL_SETTLE = 1.5
 
 async def wait_for_answer(sandbox: Sandbox, chat: Chat, *, after: int, settle: float, timeout: float) -> bool:
     """True once the bot has acted in the chat since version `after`, stopped typing and been quiet
-    for `settle` seconds (for PARTIAL_SETTLE when its latest action only took the buttons off a message,
-    since the answer itself usually follows); False when `timeout` passes first."""
+    for `settle` seconds (for PARTIAL_SETTLE when its latest action only took the buttons off its newest
+    message or deleted the person's own, since the answer itself usually follows); False when `timeout` passes first."""
     deadline = time.monotonic() + timeout
     while not sandbox.closing.is_set():
         now = time.monotonic()

@@ -123,6 +123,12 @@ def demo_dispatcher() -> Dispatcher:
         await query.message.answer("Сохранено")
         await query.answer()
 
+    @router.message(Command("slow_secret"))
+    async def slow_secret(message: Message) -> None:
+        await message.delete()  # first, as a bot does with personal data, then the slow work
+        await asyncio.sleep(0.5)
+        await message.answer("Принято")
+
     @router.message(Command("menu"))
     async def menu(message: Message) -> None:
         await message.answer("Выберите действие", reply_markup=ReplyKeyboardMarkup(keyboard=[

@@ -41,6 +41,15 @@ async def test_a_press_answered_after_the_buttons_go_returns_the_answer(
                                                                                   ("Сохранено", [])]
 
 
+async def test_a_message_deleted_before_a_slow_answer_waits_for_the_answer(
+        demo_bot: Bot, sandbox_client: SandboxClient) -> None:
+    anna = sandbox_client.user(851, "Анна")
+    await anna.send("/start")
+    answer = await anna.send("/slow_secret 45 02 573482")
+    assert answer.text == "Принято"
+    assert not any("573482" in m.text for m in await anna.messages())
+
+
 async def test_a_button_can_be_pressed_by_its_callback_data(demo_bot: Bot, sandbox_client: SandboxClient) -> None:
     anna = sandbox_client.user(804, "Анна")
     await anna.send("/start")
