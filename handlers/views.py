@@ -16,6 +16,7 @@ from services.ballots import Receipt
 from services.drafts import Draft
 from storage.models import Choice
 from verification.calendar import MOSCOW
+from verification.decision import reason
 from verification.levels import Field, Levels
 from verification.masks import mask
 from verification.refusal import N_, Refusal
@@ -348,8 +349,21 @@ def status(receipts: list[Receipt], correctable: set[int] = frozenset(),
                                  BallotCb(action=BallotAction.CORRECT, ballot_id=r.ballot_id).pack())])
         if r.ballot_id in claim_buttons:
             rows.append([claim_buttons[r.ballot_id]])
-    text = "\n\n".join([_("<b>Your ballots</b>")] + [receipt_line(r) for r in receipts])
+    text = "\n\n".join([_("<b>Your ballots</b>")] + [receipt_line(r) + why_not_counted(r) for r in receipts])
     return text, _keyboard(*rows) if rows else None
+
+
+def why_not_counted(receipt: Receipt) -> str:
+    """Under a ballot not counted: each reason again, so /status answers "why" without the notice."""
+    if receipt.status != "rejected":
+        return ""
+    lines = []
+    for code in receipt.reasons:
+        try:
+            lines.append("\n• " + escape(reason(code).render(_)))
+        except KeyError:  # a code from a newer version: the notice said it; nothing to add here
+            continue
+    return "".join(dict.fromkeys(lines))
 
 
 def centre_contacts(settings) -> str:

@@ -142,7 +142,7 @@ class Checker:
             return self._wait(ballot, answers, verdict.waiting_for)
         outcome, codes = verdict.outcome.value, verdict.reason_codes
         notice = {"ballot_id": ballot.ballot_id, "receipt": ballot.receipt, "poll": ballot.poll_title,
-                  "house": ballot.house, "outcome": outcome, "reasons": list(codes)}
+                  "house": ballot.house, "flat": ballot.flat, "outcome": outcome, "reasons": list(codes)}
         return CheckResult(ballot.ballot_id, outcome, verdict_detail(verdict, ballot.attempts, codes),
                            chat_id=ballot.chat_id, notice=notice, reasons=codes)
 

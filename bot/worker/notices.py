@@ -58,6 +58,7 @@ FOR_SHARE = N_("For, with the share of the flats that did not vote: {for_pct} % 
 BY_MEETING = N_("The general meeting of the owners decided it.")
 SEE_RESULTS = N_("The numbers, the formula and the chart: /results")
 CHECK_MY_VOTE = N_("🔎 Check my vote")
+HOUSE_AND_FLAT = N_("{house}, flat {flat}")
 SEND_TIMEOUT = 15  # seconds for one sendMessage
 
 
@@ -76,7 +77,10 @@ def render_notice(kind: str, payload: Mapping[str, Any], gettext: Callable[[str]
     if kind != VERDICT_NOTICE:
         raise UnknownNotice(f"no text for notices of kind {kind!r}")
     try:
-        house = f"<b>{html.escape(str(payload['house']))}</b>"
+        house = html.escape(str(payload["house"]))
+        if payload.get("flat"):  # notices queued before the flat was in the payload have none
+            house = gettext(HOUSE_AND_FLAT).format(house=house, flat=html.escape(str(payload["flat"])))
+        house = f"<b>{house}</b>"
         receipt = f"<code>{html.escape(str(payload['receipt']))}</code>"
         outcome = VerdictOutcome(payload["outcome"])
         reasons = tuple(reason(code) for code in payload.get("reasons", ()))

@@ -12,6 +12,7 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from handlers.callbacks import BallotAction, BallotCb
 from handlers.claims import ClaimCb, ClaimStep
 from handlers.desk_views import DeskCb, DeskStep
 from services.claims import CLAIM_ANSWERED, CLAIM_REPLIED
@@ -24,6 +25,7 @@ Gettext = Callable[[str], str]
 ANSWERED = N_("📨 The voting information centre answered your claim No {number} (receipt {receipt}).")
 REPLIED = N_("↩ The resident replied on claim No {number}.")
 CONTACT = N_("📨 Contact the centre")
+CORRECT = N_("✏ Correct my data")
 READ = N_("📖 Read the answer")
 OPEN = N_("Open claim No {number}")
 DECIDED = {
@@ -83,12 +85,18 @@ def _one(text: str, data: str) -> InlineKeyboardMarkup:
 
 
 def markup(kind: str, payload: Mapping[str, Any], gettext: Gettext) -> InlineKeyboardMarkup | None:
-    """Buttons the desk adds under a notice of any kind: "contact the centre" under a rejection or a
-    contestable review decision, "read the answer" under a claim's answer."""
+    """Buttons the desk adds under a notice of any kind: "correct my data" and "contact the centre"
+    under a rejection, "contact the centre" under a contestable review decision, "read the answer" under a claim's answer."""
     ballot_id = payload.get("ballot_id")
     ballot_id = ballot_id if isinstance(ballot_id, int) else 0
     if kind == VERDICT_NOTICE and payload.get("outcome") == "rejected":
-        return _one(gettext(CONTACT), ClaimCb(step=ClaimStep.CENTRE, ballot_id=ballot_id).pack())
+        contact = InlineKeyboardButton(text=gettext(CONTACT),
+                                       callback_data=ClaimCb(step=ClaimStep.CENTRE, ballot_id=ballot_id).pack())
+        if not ballot_id:
+            return InlineKeyboardMarkup(inline_keyboard=[[contact]])
+        correct = InlineKeyboardButton(text=gettext(CORRECT),
+                                       callback_data=BallotCb(action=BallotAction.CORRECT, ballot_id=ballot_id).pack())
+        return InlineKeyboardMarkup(inline_keyboard=[[correct], [contact]])
     if kind == CLAIM_ANSWERED and isinstance(payload.get("claim_id"), int):
         return _one(gettext(READ), ClaimCb(step=ClaimStep.READ, claim_id=payload["claim_id"]).pack())
     if kind == CLAIM_REPLIED and isinstance(payload.get("claim_id"), int):

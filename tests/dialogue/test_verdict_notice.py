@@ -66,3 +66,33 @@ async def test_corrected_data_is_checked_again_and_counted(verifying):
     async with stand.sessions() as session:
         ballots = list(await session.scalars(select(Ballot)))
         assert [(b.receipt_code, b.status) for b in ballots] == [(code, "counted")]
+
+
+async def test_a_rejection_is_fixed_from_its_notice_in_one_tap_in_english(verifying):
+    import csv
+
+    stand, summary = verifying
+    wrong = resident(summary, outcome="rejected", reason="fls.not_this_flat")
+    with summary.files["eirc"].open(encoding="utf-8") as source:
+        right_fls = next(row["fls"] for row in csv.DictReader(source)
+                         if row["unom"] == wrong["unom"] and row["flat"] == wrong["flat"])
+    user = stand.client.user(1505, "Olga", language_code="en")
+    code = await vote_as(user, wrong, "en")
+    notice = await user.wait_for("❌", timeout=20)
+    assert f"{wrong['address']}, flat {wrong['flat']} was not counted" in notice.text
+    assert notice.buttons == [["✏ Correct my data"], ["📨 Contact the centre"]]
+
+    # /status repeats why, for a resident who lost the notice
+    status = await user.send("/status")
+    assert "not counted" in status.text and "does not match this flat" in status.text
+
+    review = await user.press("✏ Correct my data")
+    assert "Check your data" in review.text
+    await user.press("✏ FLS")
+    review = await user.send(right_fls)
+    assert "******" + right_fls[-4:] in review.text
+    await user.press("✅ All correct, check again")
+    await user.wait_for(lambda m: code in m.text and "checked against the registries again" in m.text)
+    await user.wait_for(lambda m: code in m.text and m.text.startswith("✅ Your vote for"), timeout=20)
+    async with stand.sessions() as session:
+        assert [b.status for b in await session.scalars(select(Ballot))] == ["counted"]

@@ -61,7 +61,9 @@ async def test_the_verdict_arrives_in_the_residents_chat_in_russian_and_in_engli
     assert russian.text.startswith("✅ Ваш голос по дому")
     assert "учтён" in russian.text and counted.house.address in russian.text
     assert {e["type"] for e in russian.entities} >= {"bold", "code"}
-    assert english.text.startswith(f"❌ Your vote for {rejected.house.address} was not counted.")
+    assert english.text.startswith(f"❌ Your vote for {rejected.house.address}, flat {rejected.flat.number} "
+                                   "was not counted.")
+    assert f"{counted.house.address}, кв. {counted.flat.number} учтён" in russian.text
     assert "Ministry of Internal Affairs (MVD) lists this passport as no longer valid" in english.text
     assert "If you have been issued a new passport" in english.text
     assert "/status" in english.text
