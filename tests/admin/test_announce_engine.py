@@ -16,7 +16,7 @@ from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 from tests.admin.test_announce_world import (
     ADMIN, BroadcasterProcess, add_people, add_residents, broadcasting, copies, finished, launch, progress_of, recipients_by_state,
-    turn_off, unreachable, wait_until,
+    turn_off, unreachable, wait_until, within_limit,
 )
 
 PEOPLE = list(range(3_000_001, 3_010_001))
@@ -74,7 +74,7 @@ async def test_ten_thousand_residents_get_exactly_one_copy_through_blocks_and_a_
         final = max(shown.values(), key=lambda m: m.message_id)
         assert "завершено" in final.text and "9 800 из 9 950" in final.text, final.text
         throughput = server.sandbox.throughput()
-        assert throughput["busiest_second"] <= 1000
+        assert within_limit(throughput["busiest_second"], 1000), throughput
         print(f"{len(expected)} sent in {elapsed:.1f} s, busiest second {throughput['busiest_second']}")
     finally:
         await engine.dispose()
