@@ -11,6 +11,7 @@ from handlers.callbacks import BallotAction, BallotCb, EditCb, Nav, NavCb
 from handlers.states import Vote
 from services.ballots import BallotBox, BallotRefused
 from services.polls import PollBoard
+from verification.decision import fields_to_fix
 
 
 class Correcting(Filter):
@@ -32,7 +33,7 @@ async def start_correction(query: CallbackQuery, callback_data: BallotCb, state:
     poll = await PollBoard(session).get(receipt.poll_id)
     await query.message.edit_reply_markup(reply_markup=None)
     await state.update_data(poll_id=poll.id, address=receipt.address, correcting=receipt.ballot_id,
-                            ballot_id=None)
+                            ballot_id=None, doubted=[f.value for f in fields_to_fix(receipt.reasons)])
     await flow.save_draft(state, vault, draft)
     await flow.show_review(query.message, state, poll, draft, receipt.address)
 

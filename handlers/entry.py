@@ -35,6 +35,8 @@ async def answer_given(message: Message, state: FSMContext, poll, vault) -> None
     draft = flow.open_draft(data, vault)
     draft.put(item, verdict.value)
     await flow.save_draft(state, vault, draft)
+    if item.value in (data.get("doubted") or ()):  # typed again: no longer marked as doubted
+        await state.update_data(doubted=[f for f in data["doubted"] if f != item.value])
     if data.get("editing"):
         await flow.show_review(message, state, poll, draft, data.get("address", ""))
     else:

@@ -106,8 +106,10 @@ async def continue_or_review(message: Message, state: FSMContext, poll, draft: D
 
 async def show_review(message: Message, state: FSMContext, poll, draft: Draft, address: str) -> None:
     await state.set_state(Vote.reviewing)
-    correcting = bool((await state.get_data()).get("correcting"))
-    text, markup = views.review(draft, poll.levels, address, correcting=correcting)
+    data = await state.get_data()
+    correcting = bool(data.get("correcting"))
+    text, markup = views.review(draft, poll.levels, address, correcting=correcting,
+                                doubted=frozenset(data.get("doubted") or ()) if correcting else frozenset())
     await message.answer(text, reply_markup=markup)
 
 

@@ -228,16 +228,20 @@ def refused(refusal: Refusal) -> str:
     return "⚠️ " + quoted.render(_)
 
 
-def review(draft: Draft, levels: Levels, address: str, *, correcting: bool = False) -> Screen:
-    """Every field masked, an edit button each; a correction keeps the flat (it names the ballot)."""
+def review(draft: Draft, levels: Levels, address: str, *, correcting: bool = False,
+           doubted: frozenset[str] = frozenset()) -> Screen:
+    """Every field masked, an edit button each; a correction keeps the flat (it names the ballot)
+    and marks the answers the registries did not confirm (`doubted`, until they are typed again)."""
     lines = [_("<b>Check your data</b>"), _("House: {address}").format(address=escape(address))]
+    if doubted:
+        lines.insert(1, _("⚠️ marks what the registries did not confirm: correct it and send the ballot again."))
     edits = []
     edit = _("✏ {field}")
     for item in levels.fields:
         value = draft.get(item) or ""
         shown = date.fromisoformat(value).strftime("%d.%m.%Y") if item is Field.BIRTH_DATE and value else mask(item, value)
         name = label(item)
-        lines.append(f"{name}: <code>{escape(shown)}</code>")
+        lines.append(f"{'⚠️ ' if item.value in doubted else ''}{name}: <code>{escape(shown)}</code>")
         if not (correcting and item is Field.FLAT):
             edits.append(_button(edit.format(field=_(BUTTON_LABELS[item])), EditCb(field=item.value).pack()))
     confirm = _("✅ All correct, check again") if correcting else _("✅ All correct")

@@ -28,7 +28,7 @@ from enum import Enum
 from functools import lru_cache
 
 from verification.claim import BallotClaim
-from verification.levels import Levels
+from verification.levels import Field, Levels
 from verification.refusal import N_
 from verification.registries import (
     BIRTH_DATE, EIRC, FLAT, FLS, FULL_NAME, MVD, OWNER, PFR, REGISTRIES, ROLES, ROSREESTR, STATUS, TENANT,
@@ -140,6 +140,20 @@ _REVIEW_REASONS = (
 REASONS: Mapping[str, Reason] = {reason.code: reason for reason in _REASONS}
 #: the reasons an operator's review decision gives
 REVIEW_REASONS: Mapping[str, Reason] = {reason.code: reason for reason in _REVIEW_REASONS}
+
+
+#: which answers a reason puts in doubt, by its code's first part ("fls.not_this_flat" → the FLS);
+#: a flat's own reasons name none (the flat names the ballot and is not corrected)
+_FIELDS_OF = {"passport": (Field.PASSPORT,), "snils": (Field.SNILS,), "fls": (Field.FLS,),
+              "property": (Field.PROPERTY_DOCUMENT,), "identity": (Field.FULL_NAME, Field.BIRTH_DATE)}
+
+
+def fields_to_fix(codes) -> tuple[Field, ...]:
+    """The answers a resident should look at again after a rejection with these reason codes."""
+    found: dict[Field, None] = {}
+    for code in codes:
+        found.update(dict.fromkeys(_FIELDS_OF.get(code.split(".", 1)[0], ())))
+    return tuple(found)
 
 
 def reason(code: str) -> Reason:

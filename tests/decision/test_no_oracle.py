@@ -97,3 +97,14 @@ async def test_through_the_bot_a_random_and_a_foreign_number_get_the_same_words(
         said.append(_why(notice.text))
     assert said[0] == said[1]
     assert "Паспорт не совпадает" in said[0] and "СНИЛС не совпадает" in said[0]
+
+
+def test_a_rejection_names_the_answers_to_look_at_again():
+    from verification.decision import REASONS, fields_to_fix
+    from verification.levels import Field
+
+    assert fields_to_fix(["fls.not_this_flat", "passport.invalid"]) == (Field.FLS, Field.PASSPORT)
+    assert fields_to_fix(["identity.mismatch"]) == (Field.FULL_NAME, Field.BIRTH_DATE)
+    assert fields_to_fix(["flat.unknown", "flat.no_right_to_vote"]) == ()  # the flat is not corrected
+    for code in REASONS:  # every registry's reason points at something, or is the flat's own
+        assert fields_to_fix([code]) or code.startswith("flat."), code

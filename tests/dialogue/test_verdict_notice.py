@@ -54,6 +54,8 @@ async def test_corrected_data_is_checked_again_and_counted(verifying):
     assert "не учтён" in status.text
     review = await user.press(f"✏ Исправить данные: кв. {wrong['flat']}")
     assert "Проверьте данные" in review.text and "✏ Квартира" not in sum(review.buttons, [])
+    assert "\n⚠️ ФЛС" in review.text and "не подтвердили" in review.text
+    assert not any(line.startswith("⚠️ Паспорт") for line in review.text.splitlines())
     await user.press("✏ ФЛС")
     review = await user.send(right_fls)
     assert "******" + right_fls[-4:] in review.text
@@ -87,10 +89,13 @@ async def test_a_rejection_is_fixed_from_its_notice_in_one_tap_in_english(verify
     assert "not counted" in status.text and "does not match this flat" in status.text
 
     review = await user.press("✏ Correct my data")
-    assert "Check your data" in review.text
+    assert "Check your data" in review.text and "did not confirm" in review.text
+    marked = [line for line in review.text.splitlines() if line.startswith("⚠️ ")]
+    assert len(marked) == 2 and marked[1].startswith("⚠️ FLS"), review.text  # the legend, then the field
     await user.press("✏ FLS")
     review = await user.send(right_fls)
     assert "******" + right_fls[-4:] in review.text
+    assert "⚠️" not in review.text  # typed again: no longer marked
     await user.press("✅ All correct, check again")
     await user.wait_for(lambda m: code in m.text and "checked against the registries again" in m.text)
     await user.wait_for(lambda m: code in m.text and m.text.startswith("✅ Your vote for"), timeout=20)
