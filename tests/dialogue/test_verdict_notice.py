@@ -88,8 +88,9 @@ async def test_a_rejection_is_fixed_from_its_notice_in_one_tap_in_english(verify
     status = await user.send("/status")
     assert "not counted" in status.text and "does not match this flat" in status.text
 
-    review = await user.press("✏ Correct my data")
-    assert "Check your data" in review.text and "did not confirm" in review.text
+    await user.press("✏ Correct my data")  # the notice's, older than /status: wait for the review itself
+    review = await user.wait_for("Check your data")
+    assert "did not confirm" in review.text
     marked = [line for line in review.text.splitlines() if line.startswith("⚠️ ")]
     assert len(marked) == 2 and marked[1].startswith("⚠️ FLS"), review.text  # the legend, then the field
     await user.press("✏ FLS")
