@@ -1,6 +1,8 @@
 """Vote as a resident the registries know; within seconds the bot says whether the vote counted."""
 from __future__ import annotations
 
+import csv
+
 from sqlalchemy import select
 
 from storage.models import Ballot
@@ -38,14 +40,18 @@ async def test_an_invalid_passport_is_not_counted_and_says_why(verifying):
     assert code in notice.text and "не учтён" in notice.text and "паспорт" in notice.text.lower()
 
 
-async def test_corrected_data_is_checked_again_and_counted(verifying):
-    import csv
-
-    stand, summary = verifying
+def with_wrong_fls(summary) -> tuple[dict[str, str], str]:
+    """A resident the payments centre does not confirm by their FLS, and the FLS it has for the flat."""
     wrong = resident(summary, outcome="rejected", reason="fls.not_this_flat")
     with summary.files["eirc"].open(encoding="utf-8") as source:
-        right_fls = next(row["fls"] for row in csv.DictReader(source)
-                         if row["unom"] == wrong["unom"] and row["flat"] == wrong["flat"])
+        right = next(row["fls"] for row in csv.DictReader(source)
+                     if row["unom"] == wrong["unom"] and row["flat"] == wrong["flat"])
+    return wrong, right
+
+
+async def test_corrected_data_is_checked_again_and_counted(verifying):
+    stand, summary = verifying
+    wrong, right_fls = with_wrong_fls(summary)
     user = stand.client.user(1504, "Ольга")
     code = await vote_as(user, wrong)
     await user.wait_for("❌", timeout=20)
@@ -71,13 +77,8 @@ async def test_corrected_data_is_checked_again_and_counted(verifying):
 
 
 async def test_a_rejection_is_fixed_from_its_notice_in_one_tap_in_english(verifying):
-    import csv
-
     stand, summary = verifying
-    wrong = resident(summary, outcome="rejected", reason="fls.not_this_flat")
-    with summary.files["eirc"].open(encoding="utf-8") as source:
-        right_fls = next(row["fls"] for row in csv.DictReader(source)
-                         if row["unom"] == wrong["unom"] and row["flat"] == wrong["flat"])
+    wrong, right_fls = with_wrong_fls(summary)
     user = stand.client.user(1505, "Olga", language_code="en")
     code = await vote_as(user, wrong, "en")
     notice = await user.wait_for("❌", timeout=20)
