@@ -16,7 +16,7 @@ from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 from tests.admin.test_announce_world import (
     ADMIN, BroadcasterProcess, add_people, add_residents, broadcasting, copies, finished, launch, progress_of, recipients_by_state,
-    turn_off, unreachable, wait_until, within_limit,
+    steady_arrivals, turn_off, unreachable, wait_until, within_limit,
 )
 
 PEOPLE = list(range(3_000_001, 3_010_001))
@@ -44,9 +44,10 @@ async def test_ten_thousand_residents_get_exactly_one_copy_through_blocks_and_a_
         sender = BroadcasterProcess(tmp_path, database_url=url, server_url=server.url)
         sender.start()
         try:
-            await wait_until(lambda: _sent_at_least(server, 4_000), timeout=40, why=sender.output)
-            server.sandbox.faults.add({"kind": "429", "method": "sendMessage", "retry_after": 1, "times": 10})
-            await wait_until(lambda: finished(sessions, broadcast_id), timeout=40, why=sender.output)
+            with steady_arrivals():
+                await wait_until(lambda: _sent_at_least(server, 4_000), timeout=40, why=sender.output)
+                server.sandbox.faults.add({"kind": "429", "method": "sendMessage", "retry_after": 1, "times": 10})
+                await wait_until(lambda: finished(sessions, broadcast_id), timeout=40, why=sender.output)
         finally:
             assert await sender.stop() == 0, sender.output()
         elapsed = time.monotonic() - started

@@ -15,7 +15,8 @@ from sandbox.runner import SandboxServer
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
 from tests.admin.test_announce_world import (
-    BroadcasterProcess, add_people, add_residents, copies, finished, launch, wait_until, within_limit,
+    BroadcasterProcess, add_people, add_residents, copies, finished, launch, steady_arrivals, wait_until,
+    within_limit,
 )
 
 PEOPLE = list(range(5_000_001, 5_001_501))
@@ -55,8 +56,9 @@ async def test_two_broadcasters_share_one_rate_and_never_send_a_row_twice(tmp_pa
                                           redis_url=redis_url, prefix=key_prefix) for _ in range(2)]
             for sender in senders:
                 sender.start()
-            await wait_until(lambda: finished(sessions, broadcast_id), timeout=60,
-                             why=lambda: "\n".join(s.output() for s in senders))
+            with steady_arrivals():
+                await wait_until(lambda: finished(sessions, broadcast_id), timeout=60,
+                                 why=lambda: "\n".join(s.output() for s in senders))
             for sender in senders:
                 assert await sender.stop() == 0, sender.output()
             seen = copies(server, PEOPLE)
