@@ -19,6 +19,11 @@ async def _page(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
 
 
+async def _favicon(request: web.Request) -> web.FileResponse:
+    """Where browsers and tools look for an icon without reading the page's <link rel="icon">."""
+    return web.FileResponse(STATIC_DIR / "favicon.svg")
+
+
 async def _wake_waiters(app: web.Application) -> None:
     """Long polls and event streams end now rather than holding the shutdown."""
     sandbox = app[SANDBOX_KEY]
@@ -36,6 +41,7 @@ def create_app(*, sandbox: Sandbox | None = None, demo_info: DemoInfo | None = N
     bot_api.add_routes(app)
     user_api.add_routes(app, demo_info)
     app.router.add_get("/", _page)
+    app.router.add_get("/favicon.ico", _favicon)
     app.router.add_static("/sandbox/static", STATIC_DIR, append_version=False)
     app.on_startup.append(start_pusher)
     app.on_shutdown.append(_wake_waiters)

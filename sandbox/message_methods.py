@@ -161,14 +161,20 @@ def _own_message(chat: Chat, params: Params) -> ChatMessage:
     return message
 
 
+def _readable(message: ChatMessage) -> tuple:
+    """What a person reads in the message: only its change shows "edited", new buttons alone do not."""
+    return (message.text, message.caption, message.entities, message.photo, message.document)
+
+
 def _edit(sandbox: Sandbox, chat: Chat, message: ChatMessage, *, partial: bool = False,
           **changes: object) -> dict:
-    before = message.content()
+    before, read_before = message.content(), _readable(message)
     for key, value in changes.items():
         setattr(message, key, value)
     if message.content() == before:
         raise bad_request(NOT_MODIFIED)
-    message.edit_date = int(time.time())
+    if _readable(message) != read_before:
+        message.edit_date = int(time.time())
     message.revision += 1
     sandbox.touch(chat, by_bot=True, partial=partial)
     return telegram_message(sandbox, chat, message)

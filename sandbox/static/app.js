@@ -71,10 +71,10 @@ function renderPeople(people) {
           el("span", { class: "person-time" }, last ? clock(last.date) : "")),
         el("div", { class: "person-preview" }, preview)));
   }));
-  if (state.userId && !people.some((p) => p.id === state.userId)) selectUser(null);
 }
 
 function selectUser(userId) {
+  if (userId) closeDrawers(); // picked from the phone's drawer: show the chat
   state.userId = userId;
   state.chat = null;
   if (userId) localStorage.setItem("sandbox.user", userId); else localStorage.removeItem("sandbox.user");
@@ -226,8 +226,10 @@ function renderChat(chat) {
   state.chat = chat;
   const active = Boolean(state.userId);
   $("empty-state").hidden = active && chat !== null && chat.messages.length > 0;
-  $("empty-state").textContent = active ? t("noMessages") : t("pickUser");
+  $("empty-state").textContent = active ? t("noMessages") : t(PHONE.matches ? "pickUserPhone" : "pickUser");
   $("composer").hidden = !active;
+  // Telegram's START for a chat with no messages yet; gone with the first message
+  $("start-button").hidden = !(chat && chat.messages.length === 0);
   if (!chat) {
     $("chat-as").textContent = "";
     renderStatus(null);
@@ -237,7 +239,8 @@ function renderChat(chat) {
   }
   $("bot-name").textContent = chat.bot.first_name;
   $("bot-avatar").textContent = initials(...chat.bot.first_name.split(" "));
-  $("chat-as").textContent = `${t("chattingAs")} ${chat.user.first_name} · ${chat.user.language_code}`;
+  $("chat-as").replaceChildren(`${t("chattingAs")} `,
+    el("span", { class: "chat-as-who" }, `${chat.user.first_name} · ${chat.user.language_code}`));
   renderStatus(chat);
   renderMessages(chat.messages);
   renderReplyKeyboard(chat.reply_keyboard);
@@ -254,7 +257,11 @@ function connect() {
   if (state.source) state.source.close();
   const query = state.userId ? `?user=${state.userId}` : "";
   const source = new EventSource(`/sandbox/api/stream${query}`);
-  source.addEventListener("people", (event) => renderPeople(JSON.parse(event.data)));
+  source.addEventListener("people", (event) => {
+    renderPeople(JSON.parse(event.data));
+    // only the server's list tells a person is gone: before it comes, the page knows nobody
+    if (state.userId && !state.people.some((p) => p.id === state.userId)) selectUser(null);
+  });
   source.addEventListener("chat", (event) => {
     const chat = JSON.parse(event.data);
     if (chat.user.id === state.userId) renderChat(chat);
@@ -283,6 +290,7 @@ async function loadDemo() {
   const info = await api("GET", "/sandbox/api/demo").catch(() => ({ residents: [] }));
   const residents = info.residents || [];
   panel.classList.toggle("empty", residents.length === 0);
+  $("demo-button").hidden = residents.length === 0;
   panel.replaceChildren(
     el("h2", {}, t("demoTitle")),
     el("div", { class: "hint" }, t("demoHint")),
@@ -294,7 +302,7 @@ async function loadDemo() {
         el("div", { class: "resident-name" }, title),
         el("dl", {}, rows.map(([key, value]) => [el("dt", {}, key), el("dd", {
           title: t("demoHint"),
-          onclick: () => { const input = $("text-input"); input.value = String(value); input.focus(); },
+          onclick: () => { closeDrawers(); const input = $("text-input"); input.value = String(value); input.focus(); },
         }, String(value))])));
     }));
 }
@@ -363,6 +371,12 @@ function wire() {
     event.target.value = "";
     if (file) await sendFile(file);
   });
+  $("start-button").addEventListener("click", async (event) => {
+    const button = event.currentTarget;
+    button.disabled = true; // one /start, not two, while the chat catches up
+    await sendText("/start");
+    button.disabled = false;
+  });
   $("menu-button").addEventListener("click", () => { $("commands").hidden = !$("commands").hidden; });
   $("keyboard-button").addEventListener("click", () => {
     state.keyboardOpen = !state.keyboardOpen;
@@ -378,3 +392,4 @@ function wire() {
 wire();
 applyLanguage();
 selectUser(state.userId);
+if (!state.userId && PHONE.matches) openDrawer("people"); // as a phone opens Telegram on the chat list

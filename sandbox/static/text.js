@@ -10,6 +10,7 @@ const TEXTS = {
     chattingAs: "вы пишете как", noMessages: "Нет сообщений", photo: "Фото", contact: "Контакт",
     demoTitle: "Демо-жители", demoHint: "Нажмите на значение, чтобы вставить его в сообщение",
     connectionLost: "Нет связи с песочницей…",
+    start: "Запустить", people: "Пользователи", pickUserPhone: "Нажмите ☰, чтобы выбрать пользователя или создать нового",
   },
   en: {
     title: "Telegram sandbox", newUser: "New user", firstName: "First name",
@@ -19,6 +20,7 @@ const TEXTS = {
     chattingAs: "you write as", noMessages: "No messages yet", photo: "Photo", contact: "Contact",
     demoTitle: "Demo residents", demoHint: "Click a value to put it into the message field",
     connectionLost: "Lost connection to the sandbox…",
+    start: "Start", people: "Users", pickUserPhone: "Tap ☰ to pick a user or create one",
   },
 };
 const AVATAR_COLORS = ["#e17076", "#7bc862", "#e5ca77", "#65aadd", "#a695e7", "#ee7aae", "#6ec9cb", "#faa774"];
