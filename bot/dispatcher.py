@@ -14,6 +14,7 @@ import handlers
 from bot.errors import handle_errors
 from bot.i18n import catalogues
 from bot.isolation import BoundedRedisIsolation
+from bot.once import LocalUpdateLog, OncePerUpdate, UpdateLog
 from bot.settings import Settings
 from bot.middlewares import CurrentPoll, DatabaseSession, ResidentContext, ResidentLocale
 from services.address_book import AddressBook
@@ -49,10 +50,13 @@ def create_dispatcher(
     public_site_url: str = "",
     stats_threshold: int = DEFAULT_THRESHOLD,
     settings: Settings | None = None,
+    update_log: UpdateLog | None = None,
 ) -> Dispatcher:
     """`public_site_url` (empty: no links) and `stats_threshold` reach the handlers that take them;
     so do `settings` (the information centre's contacts, claims' and announcements' limits) and
-    `staff` (who holds which role, from `ADMIN_IDS` and the database)."""
+    `staff` (who holds which role, from `ADMIN_IDS` and the database). `update_log` keeps a
+    redelivered update from acting twice (shared through Redis by several processes; this
+    process's own by default)."""
     settings = settings or Settings()
     storage, isolation = create_fsm(redis, fsm_prefix)
     # events isolation: a double tap on "vote" is handled one tap after the other, never twice at once
@@ -61,6 +65,8 @@ def create_dispatcher(
         public_site_url=public_site_url.rstrip("/"), stats_threshold=stats_threshold,
         settings=settings, staff=StaffDirectory(settings.admin_ids),
     )
+    # first of ours: a redelivered update stops here, before a session or any effect
+    dispatcher.update.outer_middleware(OncePerUpdate(update_log or LocalUpdateLog()))
     dispatcher.update.outer_middleware(DatabaseSession(session_factory))
     # inner: run once the handler is chosen; the resident is loaded only for handlers registered
     # with flags={"resident": True}, the dialogue's poll only for handlers that take `poll`

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.dispatcher import create_dispatcher
 from bot.menu import set_commands
+from bot.once import create_update_log
+from bot.ratelimit import bot_id_of
 from bot.settings import Settings
 from bot.telegram import create_bot, wait_for_bot_api
 from services.address_book import AddressBook
@@ -45,20 +47,26 @@ class Application:
 
 @asynccontextmanager
 async def application(settings: Settings, *, token: str | None = None, api_url: str | None = None,
-                      engine: AsyncEngine | None = None, fsm_prefix: str | None = None) -> AsyncIterator[Application]:
-    """Builds the process's parts; an `engine` given by the caller stays the caller's to dispose."""
+                      engine: AsyncEngine | None = None, fsm_prefix: str | None = None,
+                      menu: bool = True) -> AsyncIterator[Application]:
+    """Builds the process's parts; an `engine` given by the caller stays the caller's to dispose.
+    `menu`: the dispatcher's start-up sets the commands menu (webhook processes set it once, with
+    the registration)."""
     own_engine = engine is None
-    engine = engine or create_engine(settings.database_url)
+    engine = engine or create_engine(settings.database_url, **settings.engine_options())
     session_factory = create_session_factory(engine)
     vault = PiiVault(settings.hmac_key, settings.encryption_key)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     bot = create_bot(token or settings.bot_token.get_secret_value(), api_url or settings.bot_api_url)
+    prefix = fsm_prefix or settings.redis_prefix
     dispatcher = create_dispatcher(
         session_factory=session_factory, vault=vault, address_book=AddressBook(houses_of_poll),
-        default_locale=settings.default_locale, redis=redis, fsm_prefix=fsm_prefix or settings.redis_prefix,
+        default_locale=settings.default_locale, redis=redis, fsm_prefix=prefix,
         public_site_url=settings.public_site_url, stats_threshold=settings.stats_threshold, settings=settings,
+        update_log=create_update_log(redis, prefix=prefix, bot_id=bot_id_of(bot.token)),
     )
-    dispatcher.startup.register(set_commands)
+    if menu:
+        dispatcher.startup.register(set_commands)
     try:
         yield Application(engine, session_factory, vault, bot, dispatcher, redis)
     finally:

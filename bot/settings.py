@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Literal
@@ -17,6 +18,8 @@ VAR_DIR = Path("var")
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{VAR_DIR.as_posix()}/vote.sqlite3"
 #: the sandbox's own file: its demo data never lands where `python -m bot run` looks
 SANDBOX_DATABASE_URL = f"sqlite+aiosqlite:///{VAR_DIR.as_posix()}/sandbox.sqlite3"
+#: Telegram takes 1-256 of these characters; fewer than 16 would be guessable
+WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 
 
 def decode_key(text: str, *, name: str) -> bytes:
@@ -104,6 +107,47 @@ class Settings(BaseSettings):
     registry_token: SecretStr = SecretStr("")
     registry_answer_key: SecretStr = SecretStr("")
     registry_allow_plain_http: bool = False
+    # webhook mode (`python -m bot webhook`): the public https address Telegram calls (its path is
+    # the one served), the host:port this process binds behind the balancer, the secret token
+    # Telegram sends with every update, and how many connections Telegram may open at once
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1:8081"
+    webhook_secret: SecretStr = SecretStr("")
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    # each process's PostgreSQL connections: the pool and how far beyond it a burst may go
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_max_overflow: int = Field(default=10, ge=0, le=200)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the https:// address Telegram calls")
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _webhook_listen(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError("must be host:port, e.g. 127.0.0.1:8081")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value()
+        if secret and not WEBHOOK_SECRET_RE.match(secret):
+            raise ValueError("must be 16 to 256 characters of A-Z, a-z, 0-9, _ and - "
+                             "(generate one with `python -m bot keys`)")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_over_https(self) -> Settings:
+        # Telegram calls only https addresses; plain http is for a local Bot API server or the sandbox
+        if self.webhook_url.startswith("http://") and self.bot_api_url == TELEGRAM_API_URL:
+            raise ValueError("WEBHOOK_URL: Telegram calls only https:// addresses")
+        return self
 
     @field_validator("registry_token")
     @classmethod
@@ -217,6 +261,16 @@ class Settings(BaseSettings):
             text = value.get_secret_value() if isinstance(value, SecretStr) else value
             if not text:
                 raise ConfigError(f"{name} is not set (see .env.example)")
+
+    def webhook_host_port(self) -> tuple[str, int]:
+        host, _, port = self.webhook_listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+    def engine_options(self) -> dict[str, int]:
+        """The connection pool's size (PostgreSQL; SQLite keeps its own)."""
+        if self.database_url.startswith("postgresql"):
+            return {"pool_size": self.database_pool_size, "max_overflow": self.database_max_overflow}
+        return {}
 
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite+aiosqlite:///"

@@ -12,8 +12,8 @@ from types import ModuleType
 
 from bot.commands import (
     audit, broadcaster, demo, houses, keys, migrate, paper, polls, registry, replay, report, results, run, sandbox,
-    staff, texts, verify_board, web, worker,
+    staff, texts, verify_board, web, webhook, worker,
 )
 
-COMMANDS: list[ModuleType] = [migrate, houses, polls, keys, run, sandbox, texts, registry, demo, worker,
+COMMANDS: list[ModuleType] = [migrate, houses, polls, keys, run, webhook, sandbox, texts, registry, demo, worker,
                               broadcaster, report, results, paper, replay, web, verify_board, staff, audit]

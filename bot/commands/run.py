@@ -37,24 +37,41 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
 
 async def run(args: argparse.Namespace) -> int:
     settings = load_settings()
+    await ready_to_start(settings, args.wait)
+    from aiogram.exceptions import TelegramUnauthorizedError
+
+    from bot.runners import run_polling
+
+    try:
+        await run_polling(settings)
+    except TelegramUnauthorizedError:
+        raise refused(settings) from None
+    return 0
+
+
+def refused(settings) -> CommandError:
+    return CommandError(f"the Bot API at {settings.bot_api_url} refused BOT_TOKEN")
+
+
+async def ready_to_start(settings, patience: float) -> None:
+    """What every bot process checks before it takes updates, each failure in one line: the
+    settings it needs, a migrated database, a Bot API that answers and takes the token."""
     settings.require("BOT_TOKEN", "PII_HMAC_KEY", "PII_ENCRYPTION_KEY")
     async with database(settings):
         pass  # refuses a database the migrations have not reached, in one line
     # aiogram takes seconds to import: only a start that got this far pays for it.
     from aiogram.exceptions import AiogramError, TelegramUnauthorizedError
 
-    from bot.runners import run_polling
     from bot.telegram import BotApiUnreachable, create_bot, wait_for_bot_api
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    refused = CommandError(f"the Bot API at {settings.bot_api_url} refused BOT_TOKEN")
-    # the Bot API is asked once before polling starts, so a wrong address or token ends the start
-    # in one line instead of a bot that waits for ever
+    # the Bot API is asked once before updates are taken, so a wrong address or token ends the
+    # start in one line instead of a bot that waits for ever
     probe = create_bot(settings.bot_token.get_secret_value(), settings.bot_api_url)
     try:
-        await wait_for_bot_api(probe, settings.bot_api_url, patience=args.wait)
+        await wait_for_bot_api(probe, settings.bot_api_url, patience=patience)
     except TelegramUnauthorizedError:
-        raise refused from None
+        raise refused(settings) from None
     except BotApiUnreachable as error:
         raise CommandError(str(error)) from None
     except AiogramError as error:  # a web server that is not a Bot API, a wrong path
@@ -62,8 +79,3 @@ async def run(args: argparse.Namespace) -> int:
                            f"{first_line(error)}; check BOT_API_URL") from None
     finally:
         await probe.session.close()
-    try:
-        await run_polling(settings)
-    except TelegramUnauthorizedError:
-        raise refused from None
-    return 0

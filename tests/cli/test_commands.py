@@ -11,7 +11,7 @@ import pytest
 
 from board.checkpoint import Signer
 
-from bot.settings import decode_key
+from bot.settings import decode_key, load_settings
 from tests.plugins.database import HOUSES_CSV
 
 REPO = Path(__file__).resolve().parents[2]
@@ -134,10 +134,13 @@ def test_commands_on_a_database_never_migrated_say_what_to_do(cli):
     one_line_error(cli("poll", "list"), "python -m bot migrate")
 
 
-def test_keys_prints_three_fresh_usable_keys_and_the_boards_public_key(cli):
+def test_keys_prints_three_fresh_usable_keys_a_webhook_secret_and_the_boards_public_key(cli):
     first, second = cli.ok("keys"), cli.ok("keys")
     values = dict(line.split("=", 1) for line in first.splitlines() if not line.startswith("#"))
-    assert set(values) == {"PII_HMAC_KEY", "PII_ENCRYPTION_KEY", "BOARD_SIGNING_KEY"}
+    assert set(values) == {"PII_HMAC_KEY", "PII_ENCRYPTION_KEY", "BOARD_SIGNING_KEY", "WEBHOOK_SECRET"}
+    secret = values.pop("WEBHOOK_SECRET")
+    assert load_settings(webhook_secret=secret).webhook_secret.get_secret_value() == secret
+    assert secret not in second
     assert all(len(decode_key(v, name=k)) == 32 for k, v in values.items())
     assert values["PII_HMAC_KEY"] not in second and values["BOARD_SIGNING_KEY"] not in second
     vkey = next(line for line in first.splitlines() if "verifier key" in line).rsplit(" ", 1)[1]

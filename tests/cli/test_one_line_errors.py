@@ -60,6 +60,15 @@ CASES = {
     "sandbox, host does not resolve": (["sandbox", "--host", "chat.invalid"], {}, "--host 'chat.invalid'"),
     "sandbox, bad host": (["sandbox", "--host", "999.1.1.1"], {}, "--host '999.1.1.1'"),
     "sandbox, host of another machine": (["sandbox", "--host", "192.0.2.1"], {}, "cannot listen on 192.0.2.1"),
+    "webhook, no WEBHOOK_SECRET": (["webhook"], {"WEBHOOK_URL": "https://vote.example/telegram"},
+                                   "WEBHOOK_SECRET is not set"),
+    "webhook, no WEBHOOK_URL": (["webhook"], {"WEBHOOK_SECRET": "x" * 32}, "WEBHOOK_URL is not set"),
+    "webhook, a short secret": (["webhook"], {"WEBHOOK_URL": "https://vote.example/t", "WEBHOOK_SECRET": "abc"},
+                                "WEBHOOK_SECRET: must be 16 to 256"),
+    "webhook, plain http to Telegram": (["webhook"], {"WEBHOOK_URL": "http://vote.example/t",
+                                                      "WEBHOOK_SECRET": "x" * 32}, "only https://"),
+    "webhook, bad listen address": (["webhook"], {"WEBHOOK_LISTEN": "localhost", "WEBHOOK_SECRET": "x" * 32,
+                                                  "WEBHOOK_URL": "https://vote.example/t"}, "WEBHOOK_LISTEN"),
     "no such command": (["vote-for-me"], {}, "invalid choice"),
 }
 
