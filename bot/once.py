@@ -32,7 +32,7 @@ from aiogram.types import TelegramObject, Update
 from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
-LEASE_SECONDS = 30.0
+LEASE_SECONDS = 10.0
 DONE_SECONDS = 24 * 3600
 
 
