@@ -14,6 +14,7 @@ class Nav(StrEnum):
     SEARCH = "search"  # search the address again
     CONFIRM = "confirm"  # the review is right
     CAST = "cast"  # yes, I am sure
+    RESTART = "restart"  # forget the answers kept from before and type them again
 
 
 class BallotAction(StrEnum):

@@ -6,7 +6,7 @@ from aiogram.filters import Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 
-from handlers import flow, views
+from handlers import flow, personal_traces, views
 from handlers.callbacks import BallotAction, BallotCb, EditCb, Nav, NavCb
 from handlers.states import Vote
 from services.ballots import BallotBox, BallotRefused
@@ -54,6 +54,7 @@ async def submit_correction(query: CallbackQuery, state: FSMContext, session, re
         return
     await flow.forget_answers(state, data)
     await query.message.answer(views.corrected(receipt))
+    await personal_traces.clear_shown(query.message, data)
 
 
 def create_router() -> Router:

@@ -9,7 +9,7 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from handlers import flow, views
+from handlers import entry_views, flow, views
 from handlers.callbacks import Nav, NavCb
 from handlers.states import Vote
 from verification.levels import Field
@@ -27,11 +27,11 @@ async def answer_given(message: Message, state: FSMContext, poll, vault) -> None
         except TelegramBadRequest:
             pass
     verdict = validate(item, message.text, today=date.today(), min_age=poll.min_age)
-    await flow.retire_question(message, data)
     if isinstance(verdict, Refusal):
-        await message.answer(views.refused(verdict))
-        await flow.ask(message, state, item, editing=data.get("editing", False))
+        await flow.ask_again(message, state, item, verdict, data)
         return
+    await flow.retire_question(message, state, data)
+    await flow.retire_kept(message, state, data)
     draft = flow.open_draft(data, vault)
     draft.put(item, verdict.value)
     await flow.save_draft(state, vault, draft)
@@ -46,7 +46,7 @@ async def answer_given(message: Message, state: FSMContext, poll, vault) -> None
 async def step_back(query: CallbackQuery, state: FSMContext, poll, vault) -> None:
     data = await state.get_data()
     await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
+    await flow.retire_question(query.message, state, data)
     draft = flow.open_draft(data, vault)
     if data.get("editing"):
         await flow.show_review(query.message, state, poll, draft, data.get("address", ""))
@@ -58,8 +58,23 @@ async def step_back(query: CallbackQuery, state: FSMContext, poll, vault) -> Non
         await flow.ask(query.message, state, previous)
 
 
+async def start_over(query: CallbackQuery, state: FSMContext, poll, raw_state: str | None) -> None:
+    """«Start over» under the answers kept from before: they are forgotten, the first question asked."""
+    data = await state.get_data()
+    await query.answer()
+    await query.message.edit_text(entry_views.answers_cleared(), reply_markup=None)
+    if raw_state == Vote.reviewing.state:
+        await flow.take_buttons_off(query.message, data.get("review_id"))
+    else:
+        await flow.retire_question(query.message, state, data)
+    await state.update_data(draft=None, doubted=None, kept_id=None)
+    await flow.ask(query.message, state, poll.levels.fields[0])
+
+
 def create_router() -> Router:
     router = Router(name="entry")
     router.message.register(answer_given, StateFilter(Vote.entering), flow.TypedAnswer())
     router.callback_query.register(step_back, StateFilter(Vote.entering), NavCb.filter(F.action == Nav.BACK))
+    router.callback_query.register(start_over, StateFilter(Vote.entering, Vote.reviewing),
+                                   NavCb.filter(F.action == Nav.RESTART))
     return router

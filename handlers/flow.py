@@ -17,12 +17,13 @@ from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
-from handlers import views
+from handlers import entry_views, personal_traces, views
 from handlers.states import Vote
 from services.ballots import BallotBox
 from services.drafts import Draft, DraftSeal
 from services.polls import PollBoard
 from verification.levels import Field
+from verification.refusal import Refusal
 
 
 class TypedAnswer(Filter):
@@ -55,7 +56,10 @@ async def show_polls(message: Message, state: FSMContext, session, resident, vau
 
 async def enter_poll(message: Message, state: FSMContext, session, resident, vault, poll, *,
                      newcomer: bool = False) -> None:
-    """A vote the resident already voted in offers their ballots; otherwise its address prompt."""
+    """A vote the resident already voted in offers their ballots; otherwise the vote's card, then
+    its address prompt. Personal data an abandoned earlier pass left on screen is cleared first."""
+    if not newcomer:
+        await personal_traces.clear_remembered(message, state, await state.get_data())
     receipts = [] if newcomer else await BallotBox(session, vault).receipts(resident, poll.id)
     if receipts:
         await state.update_data(poll_id=poll.id)
@@ -63,6 +67,7 @@ async def enter_poll(message: Message, state: FSMContext, session, resident, vau
         text, markup = views.already_voted(poll, receipts)
         await message.answer(text, reply_markup=markup)
         return
+    await message.answer(entry_views.poll_card(poll))
     await ask_address(message, state, poll)
 
 
@@ -70,7 +75,36 @@ async def ask(message: Message, state: FSMContext, item: Field, *, editing: bool
     await state.set_state(Vote.entering)
     text, markup = views.question(item, editing=editing)
     sent = await message.answer(text, reply_markup=markup)
-    await state.update_data(field=item.value, editing=editing, question_id=sent.message_id)
+    await state.update_data(field=item.value, editing=editing, question_id=sent.message_id, refusals=0)
+
+
+async def ask_again(message: Message, state: FSMContext, item: Field, refusal: Refusal,
+                    data: dict[str, Any]) -> None:
+    """A refused answer: the question already on screen shows why above it, so the chat keeps one
+    prompt per question; where that message cannot be edited, the warning and the question come anew."""
+    attempt = (data.get("refusals") or 0) + 1
+    editing = data.get("editing", False)
+    text, markup = entry_views.question_refused(item, refusal, attempt, editing=editing)
+    if await _edited(message, data.get("question_id"), text, markup):
+        await state.update_data(refusals=attempt)
+        return
+    await retire_question(message, state, data)
+    warning = await message.answer(views.refused(refusal))
+    if item in views.PERSONAL:  # it may quote what was typed
+        await personal_traces.remember(state, warning.message_id)
+    await ask(message, state, item, editing=editing)
+
+
+async def _edited(message: Message, message_id: int | None, text: str, markup=None) -> bool:
+    """Whether an earlier message of the bot's in this chat now reads `text`."""
+    if not message_id:
+        return False
+    try:
+        await message.bot.edit_message_text(text, chat_id=message.chat.id, message_id=message_id,
+                                            reply_markup=markup)
+    except TelegramBadRequest:
+        return False
+    return True
 
 
 async def take_buttons_off(message: Message, message_id: int | None) -> None:
@@ -82,9 +116,35 @@ async def take_buttons_off(message: Message, message_id: int | None) -> None:
             pass  # already gone or unchanged: nothing to tidy
 
 
-async def retire_question(message: Message, data: dict[str, Any]) -> None:
-    """Takes the Back/Cancel buttons off a question once it is answered, so only the newest has them."""
-    await take_buttons_off(message, data.get("question_id"))
+async def retire_question(message: Message, state: FSMContext, data: dict[str, Any]) -> None:
+    """Takes the Back/Cancel buttons off a question once it is answered, so only the newest has them;
+    a question that showed a warning is set back to its plain text, which quotes nothing typed."""
+    question_id = data.get("question_id")
+    if not data.get("refusals"):
+        await take_buttons_off(message, question_id)
+        return
+    item = Field(data["field"])
+    if not await _edited(message, question_id, views.question(item)[0]):
+        await take_buttons_off(message, question_id)
+        if item in views.PERSONAL:
+            await personal_traces.remember(state, question_id)
+    await state.update_data(refusals=0)
+
+
+async def tell_kept(message: Message, state: FSMContext, poll, draft: Draft) -> None:
+    """Before skipping the questions answered earlier: which they are, with a way to start over."""
+    kept = entry_views.kept_fields(draft, poll.levels)
+    if kept:
+        text, markup = entry_views.kept_answers(kept)
+        sent = await message.answer(text, reply_markup=markup)
+        await state.update_data(kept_id=sent.message_id)
+
+
+async def retire_kept(message: Message, state: FSMContext, data: dict[str, Any]) -> None:
+    """Takes «Start over» off once the resident has moved on from the step it came with."""
+    if data.get("kept_id"):
+        await take_buttons_off(message, data["kept_id"])
+        await state.update_data(kept_id=None)
 
 
 async def ask_address(message: Message, state: FSMContext, poll) -> None:
@@ -110,7 +170,9 @@ async def show_review(message: Message, state: FSMContext, poll, draft: Draft, a
     correcting = bool(data.get("correcting"))
     text, markup = views.review(draft, poll.levels, address, correcting=correcting,
                                 doubted=frozenset(data.get("doubted") or ()) if correcting else frozenset())
-    await message.answer(text, reply_markup=markup)
+    sent = await message.answer(text, reply_markup=markup)
+    await state.update_data(review_id=sent.message_id)
+    await personal_traces.remember(state, sent.message_id)
 
 
 async def show_vote(message: Message, state: FSMContext, poll) -> None:
@@ -123,9 +185,11 @@ async def refuse_ballot(query_message: Message, state: FSMContext, reason: str) 
     """A ballot the rules refused: nothing of it was kept, and the resident is told why."""
     await state.set_state(None)
     await query_message.answer(views.ballot_refused(reason))
+    await personal_traces.clear_remembered(query_message, state, await state.get_data())
 
 
 async def forget_answers(state: FSMContext, data: dict[str, Any]) -> None:
-    """The ballot holds the data now: nothing personal stays in the dialogue's storage."""
+    """The ballot holds the data now: nothing personal stays in the dialogue's storage (and, once
+    the resident has read what became of it, `personal_traces.clear_shown` clears the chat)."""
     await state.set_state(None)
     await state.set_data({"language": data["language"]} if data.get("language") else {})

@@ -27,6 +27,7 @@ async def edit_field(query: CallbackQuery, callback_data: EditCb, state: FSMCont
 async def confirmed(query: CallbackQuery, state: FSMContext, poll) -> None:
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
+    await flow.retire_kept(query.message, state, await state.get_data())
     await flow.show_vote(query.message, state, poll)
 
 

@@ -7,7 +7,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from handlers import views
+from handlers import personal_traces, views
 from handlers.callbacks import Nav, NavCb
 from handlers.claims import claim_button
 from services.ballots import BallotBox
@@ -22,16 +22,21 @@ async def status(message: Message, session, resident, vault) -> None:
 
 
 async def cancel(message: Message, state: FSMContext) -> None:
-    # the answers stay (sealed) so that /start can pick up where the resident stopped
+    # the answers stay (sealed) so that /start can pick up where the resident stopped; what the
+    # bot showed of them leaves the chat
+    data = await state.get_data()
     await state.set_state(None)
     await message.answer(views.cancelled())
+    await personal_traces.clear_remembered(message, state, data)
 
 
 async def cancel_button(query: CallbackQuery, state: FSMContext) -> None:
+    data = await state.get_data()
     await state.set_state(None)
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
     await query.message.answer(views.cancelled())
+    await personal_traces.clear_remembered(query.message, state, data)
 
 
 def create_router() -> Router:

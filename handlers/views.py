@@ -218,7 +218,7 @@ def question(item: Field, *, editing: bool = False) -> Screen:
             "a registration record (77-77-05/001/2007-695) or a certificate (77-АБ 123456)."),
     }[item]
     if item in PERSONAL:
-        text += "\n" + _("🔒 I delete this message from the chat as soon as I have read it.")
+        text += "\n" + _("🔒 I delete your answer from the chat as soon as I receive it.")
     return text, _keyboard(_nav())  # while editing from the review, Back returns to the review
 
 

@@ -7,7 +7,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from aiogram.utils.chat_action import ChatActionSender
 
-from handlers import flow, views
+from handlers import flow, personal_traces, views
 from handlers.callbacks import ChoiceCb, Nav, NavCb
 from handlers.states import Vote
 from services.ballots import BallotBox, BallotRefused
@@ -57,6 +57,7 @@ async def cast(query: CallbackQuery, state: FSMContext, session, poll, resident,
         return
     await flow.forget_answers(state, data)
     await query.message.answer(views.receipt(receipt, poll, changed=bool(data.get("ballot_id"))))
+    await personal_traces.clear_shown(query.message, data)
 
 
 def create_router() -> Router:

@@ -1,4 +1,5 @@
-"""Each bad answer gets its reason, the question is asked again, and the dialogue goes on."""
+"""Each bad answer gets its reason above the question it answered (the same message, edited),
+and the dialogue goes on."""
 from __future__ import annotations
 
 import pytest
@@ -27,11 +28,11 @@ async def test_a_bad_answer_is_explained_and_asked_again(stand, step, bad, reaso
     question = await choose_house(user)
     for answer in GOOD[:step]:
         question = await user.send(answer)
-    await user.send(bad)
-    messages = await user.messages()
-    refusal, asked_again = messages[-2], messages[-1]
-    assert refusal.text.startswith("⚠️") and reason.lower() in refusal.text.lower(), refusal.text
-    assert asked_again.text == question.text
+    asked_again = await user.send(bad)
+    assert asked_again.id == question.id and asked_again.edited
+    warning, _, asked = asked_again.text.partition("\n\n")
+    assert warning.startswith("⚠️") and reason.lower() in warning.lower(), asked_again.text
+    assert asked == question.text and asked_again.buttons == question.buttons
     # the dialogue goes on from the same step with a good answer
     for answer in GOOD[step:]:
         last = await user.send(answer)
@@ -49,14 +50,13 @@ async def test_a_seventeen_year_old_is_told_the_minimum_age(stand):
     today = date.today()
     await user.send(f"{today.day:02d}.{today.month:02d}.{today.year - 17}"
                     if (today.month, today.day) != (2, 29) else f"28.02.{today.year - 17}")
-    refusal = (await user.messages())[-2]
-    assert "18" in refusal.text, refusal.text
+    refusal = await user.last_message()
+    assert refusal.text.startswith("⚠️") and "18" in refusal.text, refusal.text
 
 
 async def test_english_reasons_for_an_english_speaker(stand):
     user = stand.client.user(621, "John", language_code="en")
     await consent(user, "en")
     await choose_house(user)
-    await user.send("abc")
-    refusal = (await user.messages())[-2]
+    refusal = await user.send("abc")
     assert refusal.text.startswith("⚠️") and "flat" in refusal.text.lower(), refusal.text

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from sandbox.runner import SandboxServer
 from storage.models import Ballot
-from tests.dialogue.steps import KUBINKA_HOUSE, WORDS, choose_house, consent, enter, vote
+from tests.dialogue.steps import KUBINKA_HOUSE, choose_house, consent, enter, vote
 from tests.plugins.dialogue import Person, person, voting_stand
 
 RAW = ["345678", "4512345678", "123456789", "1234567890", "0001013"]
