@@ -14,6 +14,7 @@ import handlers
 from bot.errors import handle_errors
 from bot.i18n import catalogues
 from bot.isolation import BoundedRedisIsolation
+from bot.metrics import HandlerMetrics
 from bot.once import LocalUpdateLog, OncePerUpdate, UpdateLog
 from bot.settings import Settings
 from bot.middlewares import CurrentPoll, DatabaseSession, ResidentContext, ResidentLocale
@@ -70,7 +71,8 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(DatabaseSession(session_factory))
     # inner: run once the handler is chosen; the resident is loaded only for handlers registered
     # with flags={"resident": True}, the dialogue's poll only for handlers that take `poll`
-    for observer in (dispatcher.message, dispatcher.callback_query):
+    for kind, observer in (("message", dispatcher.message), ("callback_query", dispatcher.callback_query)):
+        observer.middleware(HandlerMetrics(kind))  # first, so that its time covers the others
         observer.middleware(ResidentContext())
         observer.middleware(CurrentPoll())
     ResidentLocale(catalogues(default_locale=default_locale)).setup(dispatcher)

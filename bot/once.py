@@ -31,6 +31,8 @@ from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update
 from redis.asyncio import Redis
 
+from bot.logs import current_update
+
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 10.0
 DONE_SECONDS = 24 * 3600
@@ -167,6 +169,7 @@ class OncePerUpdate(BaseMiddleware):
                 delivery.busy = True
             log.info("update %d delivered again (%s): not handled twice", event.update_id, claim.value)
             return UNHANDLED
+        current_update.set(event.update_id)  # the update's own task: its log lines carry the id
         async with self._leased(event.update_id, owner):
             try:
                 result = await handler(event, data)

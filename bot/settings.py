@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     registry_token: SecretStr = SecretStr("")
     registry_answer_key: SecretStr = SecretStr("")
     registry_allow_plain_http: bool = False
+    # log lines as text (a terminal) or as one JSON object a line (a log collector)
+    log_format: Literal["text", "json"] = "text"
     # webhook mode (`python -m bot webhook`): the public https address Telegram calls (its path is
     # the one served), the host:port this process binds behind the balancer, the secret token
     # Telegram sends with every update, and how many connections Telegram may open at once

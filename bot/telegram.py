@@ -15,6 +15,7 @@ from aiogram.methods import AnswerCallbackQuery, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import User
 
+from bot.metrics import ApiCallMetrics
 from bot.settings import TELEGRAM_API_URL
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class LateCallbackAnswers(BaseRequestMiddleware):
 def create_bot(token: str, api_url: str = TELEGRAM_API_URL) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_url)) if api_url != TELEGRAM_API_URL \
         else AiohttpSession()
+    session.middleware(ApiCallMetrics())
     session.middleware(LateCallbackAnswers())
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 

@@ -8,7 +8,8 @@
   gets 401 and reaches no handler.
 * Processes starting together register the webhook once: under a Redis lock, and only when what
   was registered (address, secret, update types, connections) differs from what is configured.
-* `/healthz` answers while the process runs; `/readyz` only while the database and Redis answer.
+* `/healthz` answers while the process runs; `/readyz` only while the database and Redis answer;
+  `/metrics` is for Prometheus (`bot.metrics`).
 * On SIGTERM the listener stops taking requests and the updates in hand are finished first.
 * The dispatcher's start-up hooks are not run: the commands menu is set with the registration,
   once, not by each of N processes.
@@ -30,6 +31,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 
 from bot.menu import set_commands
+from bot.metrics import DatabaseFigures, metrics_handler
 from bot.once import Delivery, current_delivery
 from bot.ratelimit import bot_id_of
 from bot.runners import Application
@@ -128,6 +130,7 @@ def webhook_app(app: Application, settings: Settings, **data: Any) -> web.Applic
     handler.register(web_app, path=webhook_path(settings.webhook_url))
     web_app.router.add_get("/healthz", _healthz)
     web_app.router.add_get("/readyz", _readiness(app))
+    web_app.router.add_get("/metrics", metrics_handler(DatabaseFigures(app.session_factory)))
     return web_app
 
 

@@ -8,6 +8,7 @@ import signal
 from datetime import timedelta
 
 from bot.commands.runtime import database
+from bot.logs import configure_logging
 from bot.settings import load_settings
 
 
@@ -50,7 +51,7 @@ async def run(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     settings.require("BOT_TOKEN")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_format)
     log = logging.getLogger("bot.broadcaster")
     tune_gc()
     stop = asyncio.Event()

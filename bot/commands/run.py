@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import logging
 
 from bot.commands.runtime import CommandError, database
-from bot.logs import first_line
+from bot.logs import configure_logging, first_line
 from bot.settings import load_settings
 
 PATIENCE = 120.0  # seconds a start waits for the Bot API before it gives up with one line
@@ -64,7 +63,7 @@ async def ready_to_start(settings, patience: float) -> None:
 
     from bot.telegram import BotApiUnreachable, create_bot, wait_for_bot_api
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_format)
     # the Bot API is asked once before updates are taken, so a wrong address or token ends the
     # start in one line instead of a bot that waits for ever
     probe = create_bot(settings.bot_token.get_secret_value(), settings.bot_api_url)

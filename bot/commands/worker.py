@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.keys import vault_of
 from bot.commands.runtime import CommandError, database
+from bot.logs import configure_logging
 from bot.settings import ConfigError, Settings, load_settings
 from storage.pii import PiiVault
 from storage.registry_tables import RegistryTables
@@ -132,7 +133,7 @@ async def run(args: argparse.Namespace) -> int:
     from bot.worker import run_notices, run_verifier, tune_gc
     from services.checking import RetryDelays
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_format)
     tune_gc()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from bot.metrics import BREAKER_OPEN, REGISTRY_ERRORS
 from bot.registries.breaker import BreakerState, CircuitBreaker
 from verification.registries import EIRC, MVD, PFR, REGISTRIES, ROSREESTR, Outcome, RegistryAnswer
 
@@ -198,8 +199,11 @@ class HttpRegistries:
             answer = None
         if answer is None:
             breaker.record_failure()
+            REGISTRY_ERRORS.labels(registry).inc()
+            BREAKER_OPEN.labels(registry).set(breaker.state is not BreakerState.CLOSED)
             return RegistryAnswer.unavailable(registry, self._now())
         breaker.record_success()
+        BREAKER_OPEN.labels(registry).set(0)
         return answer
 
     async def _attempts(self, registry: str, payload: dict[str, object],

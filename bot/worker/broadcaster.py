@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import pick_language, translator
 from bot.logs import first_line
+from bot.metrics import ANNOUNCEMENTS
 from bot.ratelimit import LocalLimiter, SendLimiter
 from bot.worker.loops import wait_or_stop
 from handlers.announce_views import poll_button, progress_markup, progress_text
@@ -240,6 +241,7 @@ class Broadcaster:
             return
 
     def _answer(self, broadcast_id: int, outcome: Outcome) -> None:
+        ANNOUNCEMENTS.labels(str(outcome.state)).inc()
         self._answered.setdefault(broadcast_id, []).append(outcome)
 
     # --- writing what Telegram answered --------------------------------------------------------

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import DEFAULT_LANGUAGE, pick_language, translator
 from bot.logs import first_line
+from bot.metrics import NOTICES
 from bot.ratelimit import LocalLimiter, SendLimiter
 from bot.worker import staff_notices
 from bot.worker.loops import wait_or_stop
@@ -195,6 +196,7 @@ class NoticeSender:
             return
         except TelegramForbiddenError as error:
             log.info("chat %d does not take messages from the bot; notices held", notice.chat_id)
+            NOTICES.labels("unreachable").inc()
             async with self._sessions.begin() as session:
                 await OutboxRepository(session).hold_for_unreachable(
                     notice.id, notice.chat_id, at=self._now(), error=first_line(error))
@@ -202,8 +204,10 @@ class NoticeSender:
         except (TelegramAPIError, TelegramNetworkError, OSError, TimeoutError) as error:
             # a timeout may hide a delivered message: sending again is the at-least-once side
             log.warning("notice %d not sent (%s)", notice.id, type(error).__name__)
+            NOTICES.labels("failed").inc()
             await self._postpone(notice, first_line(error))
             return
+        NOTICES.labels("sent").inc()
         await self._mark_sent(notice, sent.message_id)
 
     async def _mark_sent(self, notice: OutgoingNotice, message_id: int) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import json
 import secrets
 
 import aiohttp
@@ -103,7 +104,9 @@ async def test_votes_through_two_webhook_processes_survive_a_kill(tmp_path, fres
             tmp_path, DATABASE_URL=fresh_database, REDIS_URL=redis_url, REDIS_PREFIX=key_prefix,
             BOT_TOKEN=SANDBOX_TOKEN, BOT_API_URL=server.url, WEBHOOK_SECRET=SECRET,
             WEBHOOK_URL=f"{balancer.url}/telegram/updates", PII_HMAC_KEY=pii_keys["pii_hmac_key"],
-            PII_ENCRYPTION_KEY=pii_keys["pii_encryption_key"])
+            PII_ENCRYPTION_KEY=pii_keys["pii_encryption_key"], PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+            LOG_FORMAT="json")
+        (tmp_path / "metrics").mkdir()
         bots = [BotProcess(tmp_path, f"bot-{n}", ["webhook", "--wait", "30"],
                            {**env, "WEBHOOK_LISTEN": f"127.0.0.1:{port}"}) for n, port in enumerate(ports)]
         worker = BotProcess(tmp_path, "worker", ["worker", "--idle-sleep", "0.2"], env)
@@ -135,6 +138,13 @@ async def test_votes_through_two_webhook_processes_survive_a_kill(tmp_path, fres
                 receipts = await asyncio.gather(*[go_on(user, r) for user, r in zip(users, residents, strict=True)])
                 for user in users:
                     await user.wait_for("✅ Ваш голос по дому", timeout=60)
+                # the survivor's /metrics adds up both processes' counts, the killed one's too
+                async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{ports[1]}/metrics") as answer:
+                    body = await answer.text()
+                handled = sum(float(line.rsplit(" ", 1)[1]) for line in body.splitlines()
+                              if line.startswith("vote_updates_total{"))
+                alone = balancer.served[f"http://127.0.0.1:{ports[1]}"]
+                assert handled > alone, (handled, balancer.served)
                 # the survivor finishes an update in its hands before it stops on SIGTERM
                 late = users[0]
                 await client.add_fault("delay", chat_id=late.id, method="sendMessage", delay=2.0, times=1)
@@ -150,6 +160,14 @@ async def test_votes_through_two_webhook_processes_survive_a_kill(tmp_path, fres
                     await process.stop()
             await balancer.stop()
     assert all(balancer.served.values()), balancer.served  # both processes took updates
+    lines = [line for process in processes for line in process.output().splitlines() if line.strip()]
+    entries = [json.loads(line) for line in lines]  # every line is one JSON object
+    assert any("update_id" in e and "handler" in e for e in entries), lines[:20]
+    typed_values = {r[key] for r in residents for key in ("full_name", "birth_date", "passport", "snils", "fls",
+                                                          "property_document")}
+    typed_values |= {r["passport"].replace(" ", "") for r in residents} | {r["full_name"].split()[0] for r in residents}
+    leaked = [(value, line) for line in lines for value in typed_values if value in line]
+    assert not leaked, leaked[:3]
     for user_id, chat in chats.items():
         shown = [m for m in chat.messages.values() if m.from_bot and RECEIPT.search(m.text or "")
                  and WORDS["ru"]["sure_yes"] not in (m.text or "")]

@@ -201,3 +201,23 @@ async def test_readyz_names_what_is_down_and_healthz_only_says_alive(tmp_path, h
         finally:
             await stand.app.redis.aclose()
             stand.app.redis = None
+
+
+async def test_metrics_count_updates_by_handler_and_read_the_database(tmp_path, houses_template, pii_keys):
+    async with webhook_stand(tmp_path, houses_template, pii_keys) as stand:
+        resident = stand.client.user(7401, "Мария")
+        await resident.send("/start", wait=False)
+        await resident.wait_for(has_button(WORDS["ru"]["agree"]))
+        async with stand.http.get(stand.base + "/metrics") as response:
+            assert response.status == 200
+            body = await response.text()
+        samples = {line.split(" ")[0]: float(line.split(" ")[1]) for line in body.splitlines()
+                   if line and not line.startswith("#")}
+        handled = [name for name in samples if name.startswith('vote_updates_total{') and 'kind="message"' in name]
+        assert handled and all(samples[name] >= 1 for name in handled), handled
+        assert samples['vote_telegram_calls_total{method="sendMessage"}'] >= 1
+        assert any(name.startswith("vote_update_seconds_bucket{") for name in samples)
+        assert samples['vote_ballots{status="pending"}'] == 0
+        assert samples["vote_verification_backlog"] == 0 and samples["vote_outbox_depth"] == 0
+        for line in body.splitlines():  # labels carry kinds and names, never what residents typed
+            assert "Мария" not in line
