@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.logs import current_handler
+from bot.settings import parse_listen
 from storage.models import Ballot, BallotStatus, OutboxMessage
 from storage.types import utcnow
 
@@ -136,3 +138,24 @@ async def exposition(figures: DatabaseFigures | None) -> bytes:
         extra.register(_Fixed(await figures.read()))
         text += generate_latest(extra)
     return text
+
+
+@asynccontextmanager
+async def metrics_served(listen: str | None, figures: DatabaseFigures | None) -> AsyncIterator[None]:
+    """/metrics (and /healthz) of a process that serves nothing else, e.g. a worker; none without `listen`."""
+    if not listen:
+        yield
+        return
+    from aiohttp import web
+
+    host, port = parse_listen(listen)
+    app = web.Application()
+    app.router.add_get("/metrics", metrics_handler(figures))
+    app.router.add_get("/healthz", lambda request: web.json_response({"status": "alive"}))
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        yield
+    finally:
+        await runner.cleanup()

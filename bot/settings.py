@@ -22,6 +22,14 @@ SANDBOX_DATABASE_URL = f"sqlite+aiosqlite:///{VAR_DIR.as_posix()}/sandbox.sqlite
 WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 
 
+def parse_listen(text: str) -> tuple[str, int]:
+    """host:port (an IPv6 host in brackets) to bind to; ValueError naming the example otherwise."""
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError("must be host:port, e.g. 127.0.0.1:8081")
+    return host.strip("[]"), int(port)
+
+
 def decode_key(text: str, *, name: str) -> bytes:
     """Reads a 32-byte key written as 64 hex digits or as (url-safe) base64."""
     text = text.strip()
@@ -130,9 +138,7 @@ class Settings(BaseSettings):
     @field_validator("webhook_listen")
     @classmethod
     def _webhook_listen(cls, value: str) -> str:
-        host, _, port = value.rpartition(":")
-        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-            raise ValueError("must be host:port, e.g. 127.0.0.1:8081")
+        parse_listen(value)
         return value
 
     @field_validator("webhook_secret")
@@ -265,8 +271,7 @@ class Settings(BaseSettings):
                 raise ConfigError(f"{name} is not set (see .env.example)")
 
     def webhook_host_port(self) -> tuple[str, int]:
-        host, _, port = self.webhook_listen.rpartition(":")
-        return host.strip("[]"), int(port)
+        return parse_listen(self.webhook_listen)
 
     def engine_options(self) -> dict[str, int]:
         """The connection pool's size (PostgreSQL; SQLite keeps its own)."""

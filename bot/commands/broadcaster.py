@@ -7,7 +7,7 @@ import logging
 import signal
 from datetime import timedelta
 
-from bot.commands.runtime import database
+from bot.commands.runtime import database, metrics_listen
 from bot.logs import configure_logging
 from bot.settings import load_settings
 
@@ -26,6 +26,8 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
     parser.add_argument("--lease", type=_seconds, default=60.0, metavar="S",
                         help="seconds a batch of rows stays with this broadcaster before another may "
                         "take it, should this one die (default 60)")
+    parser.add_argument("--metrics", type=metrics_listen, metavar="HOST:PORT",
+                        help="serve /metrics (Prometheus) and /healthz there")
     parser.add_argument("--idle-sleep", type=_seconds, default=1.0, metavar="S",
                         help="seconds between looks for new announcements when idle (default 1)")
     parser.add_argument("--progress-every", type=_seconds, default=2.0, metavar="S",
@@ -44,6 +46,7 @@ async def run(args: argparse.Namespace) -> int:
     # aiogram takes seconds to import: only this command pays for it
     from redis.asyncio import Redis
 
+    from bot.metrics import DatabaseFigures, metrics_served
     from bot.ratelimit import create_limiter
     from bot.telegram import create_bot
     from bot.worker import tune_gc
@@ -62,7 +65,7 @@ async def run(args: argparse.Namespace) -> int:
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     bot = create_bot(token, settings.bot_api_url)
     try:
-        async with database(settings) as sessions:
+        async with database(settings) as sessions, metrics_served(args.metrics, DatabaseFigures(sessions)):
             limiter = create_limiter(redis, prefix=settings.redis_prefix, token=token)
             log.info("broadcaster started (%s rate)", "a shared" if redis is not None else "this process's")
             sent = await run_broadcaster(session_factory=sessions, bot=bot, stop=stop, limiter=limiter,

@@ -1,15 +1,25 @@
 """What every operator command shares: one-line errors, a migrated database, aligned tables."""
 from __future__ import annotations
 
+import argparse
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.settings import Settings
+from bot.settings import Settings, parse_listen
 from storage.database import create_engine, create_session_factory
 from storage.migrate import current_revision, head_revision
+
+
+def metrics_listen(text: str) -> str:
+    """An argparse type: host:port for a process's /metrics."""
+    try:
+        parse_listen(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r}: {error}") from None
+    return text
 
 
 class CommandError(Exception):

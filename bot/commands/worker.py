@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.keys import vault_of
-from bot.commands.runtime import CommandError, database
+from bot.commands.runtime import CommandError, database, metrics_listen
 from bot.logs import configure_logging
 from bot.settings import ConfigError, Settings, load_settings
 from storage.pii import PiiVault
@@ -39,6 +39,8 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
                         "keep batches small enough to finish well within --lease, e.g. 50)")
     parser.add_argument("--rate", type=_positive, default=25, metavar="N",
                         help="notices per second at most (default 25)")
+    parser.add_argument("--metrics", type=metrics_listen, metavar="HOST:PORT",
+                        help="serve /metrics (Prometheus) and /healthz there")
     parser.add_argument("--idle-sleep", type=_seconds, default=1.0, metavar="S",
                         help="seconds between looks for new work when idle (default 1)")
     parser.add_argument("--lease", type=_seconds, default=300.0, metavar="S",
@@ -139,7 +141,10 @@ async def run(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with database(settings) as sessions, _registries(gateway, sessions, vault) as registries:
+    from bot.metrics import DatabaseFigures, metrics_served
+
+    async with database(settings) as sessions, _registries(gateway, sessions, vault) as registries, \
+            metrics_served(args.metrics, DatabaseFigures(sessions)):
         tasks = []
         if args.only != "notify":
             retry = RetryDelays(timedelta(seconds=args.retry_after), timedelta(minutes=30))
