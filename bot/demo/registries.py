@@ -309,3 +309,35 @@ def generate(houses: Sequence[tuple[int, str]], flats_per_house: int, seed: int,
     return DemoSummary(out_dir, files, len(houses), len(flats),
                        sum(len(flat.people) for flat in flats), rows,
                        tuple(_pick_residents(flats)), inconsistencies)
+
+
+def agreeing_owners(files: dict[str, Path], houses: Sequence[tuple[int, str]]) -> list[dict[str, str]]:
+    """Owners every registry of `files` knows alike (the made-up ones spoil a few on purpose), one
+    a flat, as a resident would type them: for load tests whose every vote must be counted."""
+    rows: dict[str, list[dict[str, str]]] = {}
+    for name in COLUMNS:
+        with files[name].open(encoding="utf-8", newline="") as source:
+            rows[name] = list(csv.DictReader(source))
+    address = {str(unom): text for unom, text in houses}
+
+    def by(name: str, *keys: str, where=lambda row: True) -> dict[tuple[str, ...], list[dict[str, str]]]:
+        index: dict[tuple[str, ...], list[dict[str, str]]] = {}
+        for row in rows[name]:
+            if where(row):
+                index.setdefault(tuple(row[k] for k in keys), []).append(row)
+        return index
+
+    eirc = by("eirc", "unom", "flat", "full_name", "birth_date")
+    mvd = by("mvd", "full_name", "birth_date", where=lambda row: row["status"] == "valid")
+    pfr = by("pfr", "full_name", "birth_date")
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for deed in rows["rosreestr"]:
+        who = (deed["owner_full_name"], deed["owner_birth_date"])
+        lived, passports, pensions = eirc.get((deed["unom"], deed["flat"], *who), []), mvd.get(who, []), \
+            pfr.get(who, [])
+        if len(lived) == len(passports) == len(pensions) == 1 and deed["unom"] in address:
+            found.setdefault((deed["unom"], deed["flat"]), {
+                "address": address[deed["unom"]], "flat": deed["flat"], "full_name": who[0], "birth_date": who[1],
+                "passport": passports[0]["passport"], "snils": format_snils(pensions[0]["snils"]),
+                "fls": lived[0]["fls"], "property_document": deed["document"]})
+    return list(found.values())

@@ -6,7 +6,7 @@ import asyncio
 import aiohttp
 
 from storage.migrate import upgrade
-from tests.production.topology import BotProcess, base_environment, free_port
+from bench.topology import BotProcess, base_environment, free_port
 
 
 async def test_a_worker_serves_metrics_and_stops_on_sigterm(tmp_path, pii_keys):

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from bot.demo import HOUSES_CSV
-from bot.demo.registries import COLUMNS, generate
+from bot.demo.registries import COLUMNS, agreeing_owners, generate
 from sandbox.client import SandboxClient
 from sandbox.runner import SandboxServer
 from storage.database import create_engine, create_session_factory
@@ -27,8 +27,7 @@ from tests.dialogue.steps import RECEIPT, WORDS, cast, choose_house, consent, en
 from tests.plugins.dialogue import open_poll
 from tests.plugins.sandbox import SANDBOX_TOKEN
 from tests.plugins.verifying import typed
-from verification.validators import format_snils
-from tests.production.topology import Balancer, BotProcess, base_environment, free_port, until_ready
+from bench.topology import Balancer, BotProcess, base_environment, free_port, until_ready
 
 RESIDENTS = 6
 SECRET = "topology-secret-for-the-tests_42"
@@ -49,28 +48,6 @@ async def fresh_database(postgres_url):
         await admin.dispose()
 
 
-def owners_the_registries_agree_on(files, houses) -> list[dict[str, str]]:
-    """Owners every registry knows alike (the made-up registries spoil a few on purpose), one a flat."""
-    rows = {}
-    for name in COLUMNS:
-        with files[name].open(encoding="utf-8", newline="") as source:
-            rows[name] = list(csv.DictReader(source))
-    address = {str(unom): text for unom, text in houses}
-    found: dict[tuple[str, str], dict[str, str]] = {}
-    for deed in rows["rosreestr"]:
-        who = (deed["owner_full_name"], deed["owner_birth_date"])
-        eirc = [r for r in rows["eirc"] if (r["unom"], r["flat"], r["full_name"], r["birth_date"])
-                == (deed["unom"], deed["flat"], *who)]
-        mvd = [r for r in rows["mvd"] if (r["full_name"], r["birth_date"]) == who and r["status"] == "valid"]
-        pfr = [r for r in rows["pfr"] if (r["full_name"], r["birth_date"]) == who]
-        if len(eirc) == len(mvd) == len(pfr) == 1:
-            found.setdefault((deed["unom"], deed["flat"]), {
-                "address": address[deed["unom"]], "flat": deed["flat"], "full_name": who[0], "birth_date": who[1],
-                "passport": mvd[0]["passport"], "snils": format_snils(pfr[0]["snils"]), "fls": eirc[0]["fls"],
-                "property_document": deed["document"]})
-    return list(found.values())
-
-
 async def town_on(url: str, folder, pii_keys) -> list[dict[str, str]]:
     """Houses, made-up registries of a few of them and an open poll; residents who will be counted."""
     await migrated_with_houses(url, HOUSES_CSV)
@@ -85,7 +62,7 @@ async def town_on(url: str, folder, pii_keys) -> list[dict[str, str]]:
             await import_registry(session, name, summary.files[name], vault)
     await open_poll(sessions)
     await engine.dispose()
-    chosen = owners_the_registries_agree_on(summary.files, houses)[:RESIDENTS]
+    chosen = agreeing_owners(summary.files, houses)[:RESIDENTS]
     assert len(chosen) == RESIDENTS
     return chosen
 

@@ -1,4 +1,4 @@
-"""The production topology from plain processes: `python -m bot webhook` twice behind a balancer,
+"""The production topology from plain processes (the load bench; the suite runs a bounded one): `python -m bot webhook` twice behind a balancer,
 `python -m bot worker`, real PostgreSQL and Redis, the sandbox delivering by webhook."""
 from __future__ import annotations
 
