@@ -1,4 +1,5 @@
 """python -m bench [--only NAME ...] [--markdown]: run the benchmark suites, print one table.
+python -m bench load --bots K --residents N [--kill]: whole votes through K webhook processes.
 
 Each suite is a module with `rows() -> list[Row]` (or `async def rows()`).
 """
@@ -23,6 +24,11 @@ def _run(name: str) -> list[Row]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["load"]:  # the production topology: processes of its own, PostgreSQL and Redis
+        from bench import load
+
+        return load.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", nargs="+", metavar="NAME", default=[],
                         help="suites to run, e.g. search or bench.search")

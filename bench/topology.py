@@ -14,7 +14,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -72,10 +72,10 @@ class Balancer:
 
 
 class BotProcess:
-    """`python -m bot <command>` with its output in a file."""
+    """`python -m bot <command>` (or another `module`) with its output in a file."""
 
-    def __init__(self, folder: Path, name: str, argv: list[str], env: dict[str, str]) -> None:
-        self.folder, self.name, self.argv, self.env = folder, name, argv, env
+    def __init__(self, folder: Path, name: str, argv: list[str], env: dict[str, str], *, module: str = "bot") -> None:
+        self.folder, self.name, self.argv, self.env, self.module = folder, name, argv, env, module
         self.process: subprocess.Popen | None = None
 
     @property
@@ -84,7 +84,7 @@ class BotProcess:
 
     def start(self) -> None:
         with self.log_path.open("a") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "bot", *self.argv], cwd=self.folder,
+            self.process = subprocess.Popen([sys.executable, "-m", self.module, *self.argv], cwd=self.folder,
                                             env=self.env, stdout=log, stderr=log)
 
     def output(self) -> str:

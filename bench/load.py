@@ -1,0 +1,238 @@
+"""`python -m bench load --bots K --residents N`: whole votes through the production topology.
+
+K `python -m bot webhook` processes behind a round-robin balancer, on a fresh PostgreSQL database
+(4,543 houses, made-up registries for the residents' houses, one open poll) and Redis; the
+sandbox, in this process, delivers by webhook and plays N residents, `--concurrency` at a time,
+each through the whole dialogue over HTTP (consent, address, house, seven answers, review, YES,
+confirm: 14 updates). The baseline, run first in the same process: K bare aiogram webhook bots
+(`bench.bare_webhook`) taking as many updates per resident. `--kill` kills one bot process with
+SIGKILL when half the residents are done. Printed: votes/s, step latency p50/p95/p99 (the
+resident's wait from sending to the bot's answer), and the invariants: every receipt shown has
+its ballot, no ballot without a receipt, no resident with two.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import os
+import secrets
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import aiohttp
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+
+from bench.table import Row, render
+from bench.topology import Balancer, BotProcess, base_environment, free_port, until_ready
+from bot.demo import HOUSES_CSV
+from bot.demo.registries import COLUMNS, agreeing_owners, generate
+from sandbox.client import SandboxClient, SandboxUser
+from sandbox.runner import SandboxServer
+from storage.database import create_engine, create_session_factory
+from storage.house_import import migrated_with_houses
+from storage.models import Ballot
+from storage.pii import PiiVault
+from storage.registry_import import import_registry
+from storage.repositories import PollRepository
+
+POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+TOKEN = "123456:BENCH-load-token"
+SECRET = "bench-load-secret-0123456789abcdef"
+BUSY = ("Я ещё обрабатываю", "I am still handling")  # a step to repeat: its process died mid-update
+STEPS = 14
+
+
+class Steps:
+    """One resident's moves, each timed from sending to the bot's answer."""
+
+    def __init__(self, user: SandboxUser, latencies: list[float]) -> None:
+        self.user, self.latencies = user, latencies
+
+    async def _timed(self, act: Callable[[], Awaitable[object]]) -> object:
+        for _ in range(5):
+            started = time.perf_counter()
+            answer = await act()
+            self.latencies.append((time.perf_counter() - started) * 1000)
+            if not any(marker in (getattr(answer, "text", "") or "") for marker in BUSY):
+                return answer
+            await asyncio.sleep(1.0)
+        raise RuntimeError("the bot stayed busy")
+
+    async def send(self, text: str) -> object:
+        return await self._timed(lambda: self.user.send(text))
+
+    async def press(self, fragment: str) -> object:
+        shown = await self.user.wait_for(lambda m: any(fragment in b for row in m.buttons for b in row))
+        label = next(b for row in shown.buttons for b in row if fragment in b)
+        return await self._timed(lambda: self.user.press(label))
+
+
+async def vote(steps: Steps, r: dict[str, str]) -> str | None:
+    """The whole dialogue; the receipt code it shows."""
+    import re
+
+    await steps.send("/start")
+    await steps.press("Даю согласие")
+    await steps.user.wait_for(lambda m: any("✖" in b for row in m.buttons for b in row))
+    await steps.send(r["address"])
+    await steps.press(r["address"])
+    for answer in (r["flat"], r["full_name"], r["birth_date"], r["passport"], r["snils"], r["fls"],
+                   r["property_document"]):
+        await steps.send(answer)
+    for button in ("Всё верно", "👍 ЗА", "Да, голосую ЗА"):
+        await steps.press(button)
+    shown = await steps.user.wait_for(lambda m: re.search(r"Квитанция: ([A-Z0-9]{10})", m.text) is not None)
+    return re.search(r"Квитанция: ([A-Z0-9]{10})", shown.text).group(1)
+
+
+async def bare_vote(steps: Steps, r: dict[str, str]) -> None:
+    for n in range(STEPS):
+        await steps.send(f"step {n}")
+
+
+async def fresh_database() -> str:
+    name = f"bench_load_{secrets.token_hex(4)}"
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f"CREATE DATABASE {name}"))
+    await admin.dispose()
+    return make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_database(url: str) -> None:
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f"DROP DATABASE IF EXISTS {make_url(url).database} WITH (FORCE)"))
+    await admin.dispose()
+
+
+async def town(url: str, folder: Path, residents: int, keys: dict[str, str]) -> list[dict[str, str]]:
+    await migrated_with_houses(url, HOUSES_CSV)
+    with HOUSES_CSV.open(encoding="utf-8") as source:
+        houses = [(int(r["unom"]), r["address"]) for r in csv.DictReader(source)]
+    engine = create_engine(url)
+    sessions = create_session_factory(engine)
+    vault = PiiVault(bytes.fromhex(keys["PII_HMAC_KEY"]), bytes.fromhex(keys["PII_ENCRYPTION_KEY"]))
+    take = residents // 8 + 2  # 15 flats a house, about two thirds with owners all registries agree on
+    summary = generate(houses[:take], 15, 7, folder / "registries")
+    async with sessions.begin() as session:
+        for name in COLUMNS:
+            await import_registry(session, name, summary.files[name], vault)
+    chosen = agreeing_owners(summary.files, houses[:take])
+    now = datetime.now(UTC)
+    async with sessions.begin() as session:
+        polls = PollRepository(session)
+        poll = await polls.create(title="Реновация", question="Включить дом в программу реновации?",
+                                  opens_at=now - timedelta(minutes=5), closes_at=now + timedelta(days=1))
+        await polls.open(poll.id, now=now)
+    await engine.dispose()
+    if len(chosen) < residents:
+        raise SystemExit(f"only {len(chosen)} residents the registries agree on; ask for fewer")
+    return chosen[:residents]
+
+
+async def run_load(*, bots: int, residents: int, concurrency: int, kill: bool, bare: bool) -> dict:
+    folder = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    keys = {"PII_HMAC_KEY": secrets.token_hex(32), "PII_ENCRYPTION_KEY": secrets.token_hex(32)}
+    url = await fresh_database()
+    processes: list[BotProcess] = []
+    balancer: Balancer | None = None
+    try:
+        people = await town(url, folder, residents, keys)
+        async with SandboxServer(host="127.0.0.1", port=0) as server:
+            ports = [free_port() for _ in range(bots)]
+            balancer = Balancer([f"http://127.0.0.1:{port}" for port in ports])
+            await balancer.start()
+            env = base_environment(folder, DATABASE_URL=url, REDIS_URL=REDIS, REDIS_PREFIX=f"load{secrets.token_hex(3)}",
+                                   BOT_TOKEN=TOKEN, BOT_API_URL=server.url, WEBHOOK_SECRET=SECRET,
+                                   WEBHOOK_URL=f"{balancer.url}/telegram/updates", **keys)
+            module, argv = ("bench.bare_webhook", []) if bare else ("bot", ["webhook", "--wait", "30"])
+            processes = [BotProcess(folder, f"{module}-{n}", argv, {**env, "WEBHOOK_LISTEN": f"127.0.0.1:{port}"},
+                                    module=module) for n, port in enumerate(ports)]
+            for process in processes:
+                process.start()
+            async with aiohttp.ClientSession() as http:
+                for process, port in zip(processes, ports, strict=True):
+                    await until_ready(http, f"http://127.0.0.1:{port}", process)
+            if bare:
+                async with aiohttp.ClientSession() as http:
+                    await http.post(f"{server.url}/bot{TOKEN}/setWebhook",
+                                    json={"url": env["WEBHOOK_URL"], "secret_token": SECRET})
+            latencies: list[float] = []
+            receipts: dict[int, str | None] = {}
+            done = 0
+            lanes = asyncio.Semaphore(concurrency)
+            async with SandboxClient(server.url, timeout=60.0, settle=0.02) as client:
+                async def one(n: int, r: dict[str, str]) -> None:
+                    nonlocal done
+                    async with lanes:
+                        steps = Steps(client.user(5_000_000 + n, f"Житель {n}"), latencies)
+                        receipts[n] = await (bare_vote if bare else vote)(steps, r)
+                        done += 1
+                        if kill and done == residents // 2:
+                            processes[0].kill()
+
+                started = time.perf_counter()
+                await asyncio.gather(*(one(n, r) for n, r in enumerate(people)))
+                spent = time.perf_counter() - started
+            ballots: list[str] = []
+            if not bare:
+                engine = create_engine(url)
+                async with create_session_factory(engine)() as session:
+                    ballots = list(await session.scalars(select(Ballot.receipt_code)))
+                await engine.dispose()
+    finally:
+        for process in processes:
+            if process.process is not None and process.process.poll() is None:
+                await process.stop()
+        if balancer is not None:
+            await balancer.stop()
+        await drop_database(url)
+    shown = [code for code in receipts.values() if code]
+    return {"spent": spent, "latencies": latencies, "shown": shown, "ballots": ballots, "served": balancer.served}
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def rows(*, bots: int, residents: int, concurrency: int, kill: bool) -> list[Row]:
+    bare = await run_load(bots=bots, residents=residents, concurrency=concurrency, kill=False, bare=True)
+    ours = await run_load(bots=bots, residents=residents, concurrency=concurrency, kill=kill, bare=False)
+    bare_rate, our_rate = residents / bare["spent"], residents / ours["spent"]
+    lost = len(set(ours["shown"]) - set(ours["ballots"]))
+    unseen = len(set(ours["ballots"]) - set(ours["shown"]))
+    invariants = (f"{len(ours['shown'])} receipts, {len(ours['ballots'])} ballots, {lost} shown without a "
+                  f"ballot, {unseen} ballots never shown, {len(ours['shown']) - len(set(ours['shown']))} duplicates")
+    p95 = _percentile(ours["latencies"], 0.95)
+    return [
+        Row(f"bare aiogram webhook bots ×{bots}: {STEPS} updates a resident (Redis state, 1 query, 1 answer)",
+            residents, per_second=bare_rate, p50_ms=statistics.median(bare["latencies"]),
+            p99_ms=_percentile(bare["latencies"], 0.99)),
+        Row(f"complete votes through {bots} webhook bots behind a balancer (PostgreSQL, Redis)"
+            + (", one bot killed half-way" if kill else ""), residents, per_second=our_rate,
+            p50_ms=statistics.median(ours["latencies"]), p99_ms=_percentile(ours["latencies"], 0.99),
+            accuracy=f"p95 {p95:.0f} ms; {invariants}", baseline="bare webhook bots", ratio=our_rate / bare_rate),
+    ]
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench load", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bots", type=int, default=2)
+    parser.add_argument("--residents", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=25, help="residents in the dialogue at once")
+    parser.add_argument("--kill", action="store_true", help="kill one bot process with SIGKILL half-way")
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args(argv)
+    found = asyncio.run(rows(bots=args.bots, residents=args.residents, concurrency=args.concurrency,
+                             kill=args.kill))
+    print(render(found, markdown=args.markdown))
+    return 0
