@@ -165,7 +165,7 @@ async def _polling(dispatcher: Dispatcher, bot: Bot, server: SandboxServer) -> A
 async def _sandbox_row(template: Path) -> Row:
     async with _poll_database(template, "sandbox.sqlite3") as (url, engine), \
             SandboxServer(host="127.0.0.1", port=0) as server, \
-            SandboxClient(server.url, timeout=30.0, settle=0.02) as client, \
+            SandboxClient(server.page_url, timeout=30.0, settle=0.02) as client, \
             application(_settings(url), token=TOKEN, api_url=server.url, engine=engine) as app, \
             _polling(app.dispatcher, app.bot, server):
         for n in range(WARM_UP):

@@ -169,7 +169,7 @@ async def run_load(*, bots: int, residents: int, concurrency: int, kill: bool, b
             receipts: dict[int, str | None] = {}
             done = 0
             lanes = asyncio.Semaphore(concurrency)
-            async with SandboxClient(server.url, timeout=60.0, settle=0.02) as client:
+            async with SandboxClient(server.page_url, timeout=60.0, settle=0.02) as client:
                 async def one(n: int, r: dict[str, str]) -> None:
                     nonlocal done
                     async with lanes:

@@ -210,7 +210,7 @@ async def _latency(folder: Path) -> Row:
     sessions = create_session_factory(engine)
     stop = asyncio.Event()
     try:
-        async with SandboxServer(host="127.0.0.1", port=0) as server, SandboxClient(server.url) as client:
+        async with SandboxServer(host="127.0.0.1", port=0) as server, SandboxClient(server.page_url) as client:
             first_id = 20_000_000
             for number in range(len(voters)):
                 await client.user(first_id + number, "Житель").register()

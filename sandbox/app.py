@@ -5,7 +5,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from sandbox import bot_api, user_api
+from sandbox import bot_api, guard, user_api
 from sandbox.bot_api import SANDBOX_KEY
 from sandbox.state import Sandbox
 from sandbox.user_api import DemoInfo
@@ -15,8 +15,12 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 UPLOAD_LIMIT = 60 * 1024 * 1024  # above Telegram's 50 MB for bots, so its own error can be given
 
 
-async def _page(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+async def _page(request: web.Request) -> web.StreamResponse:
+    return await guard.page_gate(request, lambda: _file(STATIC_DIR / "index.html"))
+
+
+async def _file(path: Path) -> web.FileResponse:
+    return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
 
 
 async def _favicon(request: web.Request) -> web.FileResponse:
@@ -36,8 +40,9 @@ async def _wake_waiters(app: web.Application) -> None:
 
 def create_app(*, sandbox: Sandbox | None = None, demo_info: DemoInfo | None = None) -> web.Application:
     """`demo_info` supplies the side panel (`GET /sandbox/api/demo`); by default it is empty."""
-    app = web.Application(client_max_size=UPLOAD_LIMIT, middlewares=[user_api.refusals])
+    app = web.Application(client_max_size=UPLOAD_LIMIT, middlewares=[guard.guard, user_api.refusals])
     app[SANDBOX_KEY] = sandbox or Sandbox()
+    app[guard.ALLOWED_HOSTS] = set(guard.LOCAL_NAMES)
     bot_api.add_routes(app)
     user_api.add_routes(app, demo_info)
     app.router.add_get("/", _page)

@@ -1,6 +1,6 @@
 """Acting as people in the sandbox from Python, as tests do:
 
-    async with SandboxClient(url) as sandbox:
+    async with SandboxClient(page_url) as sandbox:   # the address the sandbox printed, with its token
         user = sandbox.user(501, first_name="Анна")
         await user.send("/start")          # returns once the bot has answered
         await user.press("Да")             # an inline button by its text or callback data
@@ -11,8 +11,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
+
+from sandbox.guard import HEADER
 
 
 class SandboxError(AssertionError):
@@ -225,7 +228,10 @@ class SandboxClient:
     how long the bot must stay quiet before its answer counts as complete."""
 
     def __init__(self, base_url: str, *, timeout: float = 10.0, settle: float = 0.1) -> None:
-        self.base_url = base_url.rstrip("/")
+        # the address the sandbox printed carries its token: /?token=…
+        address = urlsplit(base_url)
+        self.token = parse_qs(address.query).get("token", [""])[0]
+        self.base_url = f"{address.scheme}://{address.netloc}{address.path}".rstrip("/")
         self.timeout = timeout
         self.settle = settle
         self._http: aiohttp.ClientSession | None = None
@@ -240,8 +246,9 @@ class SandboxClient:
     async def request(self, method: str, path: str, *, timeout: float = 30.0, **kwargs: object) -> object:
         if self._http is None:
             self._http = aiohttp.ClientSession()
+        headers = {HEADER: self.token, **kwargs.pop("headers", {})}  # type: ignore[dict-item]
         async with self._http.request(method, self.base_url + path, timeout=aiohttp.ClientTimeout(total=timeout),
-                                      **kwargs) as response:  # type: ignore[arg-type]
+                                      headers=headers, **kwargs) as response:  # type: ignore[arg-type]
             body = await response.json()
             if response.status >= 400:
                 raise SandboxError(_refusal_text(body))
@@ -273,6 +280,15 @@ class SandboxClient:
         arrived within any one second)."""
         return await self.request("GET", "/sandbox/api/throughput",  # type: ignore[return-value]
                                   params={"since": since})
+
+    async def download(self, path: str) -> bytes:
+        """A file a person sent or the bot showed (`/sandbox/files/…`), as the page loads it."""
+        if self._http is None:
+            self._http = aiohttp.ClientSession()
+        async with self._http.get(self.base_url + path, headers={HEADER: self.token}) as response:
+            if response.status >= 400:
+                raise SandboxError(f"{path}: {response.status}")
+            return await response.read()
 
     async def close(self) -> None:
         if self._http is not None:

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from aiohttp import web
 
+from sandbox import guard
 from sandbox.app import create_app
 from sandbox.state import Person, Sandbox
 from sandbox.user_api import DemoInfo
@@ -24,7 +25,8 @@ def _shown_host(host: str) -> str:
 
 
 class SandboxServer:
-    """The sandbox listening on host:port (port 0 picks a free one); `url` is its base address."""
+    """The sandbox listening on host:port (port 0 picks a free one); `url` is its base address (the
+    Bot API's too), `page_url` the chat page's with the run's token, which `SandboxClient` takes."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, sandbox: Sandbox | None = None,
                  demo_info: DemoInfo | None = None, people: Iterable[Person] = ()) -> None:
@@ -32,6 +34,7 @@ class SandboxServer:
         for person in people:
             self.sandbox.add_person(Person(**vars(person)))
         self.app = create_app(sandbox=self.sandbox, demo_info=demo_info)
+        guard.allow_host(self.app, host)
         self._runner = web.AppRunner(self.app, shutdown_timeout=2.0, access_log=None)
         self._host, self._port = host, port
         self.url = ""
@@ -43,6 +46,10 @@ class SandboxServer:
         port = self._runner.addresses[0][1]
         self.url = f"http://{_shown_host(self._host)}:{port}"
         return self.url
+
+    @property
+    def page_url(self) -> str:
+        return f"{self.url}/?token={self.sandbox.api_token}"
 
     async def stop(self) -> None:
         await self._runner.cleanup()
@@ -71,7 +78,7 @@ async def run_sandbox(*, host: str, port: int, start_bot: Callable[[str], Awaita
     await server.start()
     bot_task = asyncio.create_task(start_bot(server.url)) if start_bot is not None else None
     try:
-        (on_ready or announce)(server.url + "/")
+        (on_ready or announce)(server.page_url)
         if bot_task is not None:
             await asyncio.shield(bot_task)
         else:

@@ -177,6 +177,8 @@ class Sandbox:
     def __init__(self, *, bot_first_name: str = BOT_FIRST_NAME, bot_username: str = BOT_USERNAME) -> None:
         self.bot_first_name = bot_first_name
         self.bot_username = bot_username
+        #: what the page (as a cookie) and clients (as a header) must show to act as people
+        self.api_token = secrets.token_urlsafe(24)
         self.bot_id = 0
         self.people: dict[int, Person] = {}
         self.chats: dict[int, Chat] = {}

@@ -29,7 +29,7 @@ async def test_a_person_votes_in_the_web_chat(page, stand, language):
     from playwright.async_api import expect
 
     words = WORDS[language]
-    await page.goto(stand.server.url + "/")
+    await page.goto(stand.server.page_url)
     name = "Мария" if language == "ru" else "Mary"
     await page.fill("#new-person input[name=first_name]", name)
     await page.select_option("#new-person select[name=language_code]", language)

@@ -50,7 +50,7 @@ async def test_a_press_after_a_kill_is_handled_within_the_bounded_wait(
         try:
             from sandbox.client import SandboxClient
 
-            async with SandboxClient(server.url, timeout=30.0) as client:
+            async with SandboxClient(server.page_url, timeout=30.0) as client:
                 victim = client.user(9701, "Анна")
                 await victim.send("/start", wait=False)
                 await victim.wait_for(has_button(WORDS["ru"]["agree"]), timeout=30.0)

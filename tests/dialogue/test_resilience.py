@@ -56,7 +56,7 @@ async def bot_on(database, pii_keys: dict[str, str]) -> AsyncIterator[Stand]:
     settings = load_settings(database_url=database.url, **pii_keys)
     try:
         async with SandboxServer(host="127.0.0.1", port=0) as server, \
-                SandboxClient(server.url, timeout=LIVELY) as client, \
+                SandboxClient(server.page_url, timeout=LIVELY) as client, \
                 application(settings, token=SANDBOX_TOKEN, api_url=server.url, engine=engine) as app, \
                 bot_polling(app.dispatcher, app.bot, server):
             yield Stand(server, client, app, engine, database.backend, tag)

@@ -114,7 +114,7 @@ async def voting_stand(database_file: Path, *, pii_keys: dict[str, str], redis_u
     if own_server:
         await server.start()
     try:
-        async with SandboxClient(server.url, timeout=15.0) as client, application(
+        async with SandboxClient(server.page_url, timeout=15.0) as client, application(
             settings, token=SANDBOX_TOKEN, api_url=server.url, engine=engine, fsm_prefix=fsm_prefix,
         ) as app, bot_polling(app.dispatcher, app.bot, server):
             if not verification:

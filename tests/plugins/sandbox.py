@@ -53,7 +53,7 @@ async def sandbox_bot(sandbox_server: SandboxServer) -> AsyncIterator[Bot]:
 
 @pytest.fixture
 async def sandbox_client(sandbox_server: SandboxServer) -> AsyncIterator[SandboxClient]:
-    async with SandboxClient(sandbox_server.url, timeout=10.0) as client:
+    async with SandboxClient(sandbox_server.page_url, timeout=10.0) as client:
         yield client
 
 

@@ -96,7 +96,7 @@ async def test_votes_through_two_webhook_processes_survive_a_kill(tmp_path, fres
                     await until_ready(http, f"http://127.0.0.1:{port}", process)
             registrations = [c for c in server.sandbox.calls if c["method"] == "setWebhook"]
             assert len(registrations) == 1, "ten processes would make one registration too"
-            async with SandboxClient(server.url, timeout=40.0) as client:
+            async with SandboxClient(server.page_url, timeout=40.0) as client:
                 users = [client.user(8_100 + n, f"Житель {n}") for n in range(RESIDENTS)]
 
                 await asyncio.gather(*[consent(user) for user in users])

@@ -80,7 +80,7 @@ async def webhook_stand(tmp_path, houses_template, pii_keys, **overrides) -> Asy
             await web.TCPSite(runner, "127.0.0.1", port).start()
             try:
                 await register_webhook(app.bot, app.dispatcher, settings, app.redis)
-                async with SandboxClient(server.url, timeout=15.0) as client, aiohttp.ClientSession() as http:
+                async with SandboxClient(server.page_url, timeout=15.0) as client, aiohttp.ClientSession() as http:
                     yield WebhookStand(server, client, app, settings, http)
             finally:
                 await runner.cleanup()

@@ -14,6 +14,7 @@ from aiogram.types import (
 )
 
 from sandbox.client import SandboxClient, SandboxUser
+from sandbox.guard import HEADER
 from sandbox.runner import SandboxServer
 from tests.plugins.sandbox import png
 
@@ -173,6 +174,9 @@ async def test_photo_upload_is_kept_and_served_back(sandbox_bot: Bot, sandbox_se
     seen = await anna.last_message()
     async with aiohttp.ClientSession() as http:
         async with http.get(sandbox_server.url + seen.photo_url) as response:
+            assert response.status == 401  # people's files are the page's and its clients' only
+        async with http.get(sandbox_server.url + seen.photo_url,
+                            headers={HEADER: sandbox_server.sandbox.api_token}) as response:
             assert await response.read() == image
     again = await sandbox_bot.send_photo(anna.id, sent.photo[-1].file_id)
     assert again.photo[-1].file_id == sent.photo[-1].file_id

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 async def test_a_person_chats_with_the_bot_in_the_page(page, sandbox_server: SandboxServer, demo_bot: Bot) -> None:
     from playwright.async_api import expect
 
-    await page.goto(sandbox_server.url + "/")
+    await page.goto(sandbox_server.page_url)
     await page.fill("#new-person input[name=first_name]", "Мария")
     await page.click("#new-person button[type=submit]")
     await expect(page.locator(".person.active")).to_contain_text("Мария")

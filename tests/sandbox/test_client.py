@@ -91,8 +91,7 @@ async def test_photo_and_document_round_trip(demo_bot: Bot, sandbox_client: Sand
     assert photo_answer.text == "Фото получено" and photo_answer.photo_url
     document_answer = await anna.send_document(b"12345", filename="act.txt")
     assert document_answer.document["file_name"] == "reversed-act.txt"
-    async with sandbox_client._http.get(sandbox_client.base_url + document_answer.document["url"]) as response:
-        assert await response.read() == b"54321"
+    assert await sandbox_client.download(document_answer.document["url"]) == b"54321"
 
 
 async def test_waiting_for_a_silent_bot_fails_showing_the_chat(demo_bot: Bot, sandbox_client: SandboxClient) -> None:

@@ -13,6 +13,7 @@ from aiogram import Bot
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
 from sandbox.client import SandboxClient
+from sandbox.guard import HEADER
 from sandbox.runner import SandboxServer
 from sandbox.state import Person
 from tests.plugins.sandbox import png
@@ -88,7 +89,7 @@ async def test_only_a_change_of_what_is_read_marks_a_message_edited(
 
 async def test_the_favicon_is_linked_and_served_as_svg(sandbox_server: SandboxServer) -> None:
     async with aiohttp.ClientSession(sandbox_server.url) as http:
-        async with http.get("/") as response:
+        async with http.get("/", headers={HEADER: sandbox_server.sandbox.api_token}) as response:
             page = await response.text()
         link = re.search(r'<link rel="icon"[^>]*href="([^"]+)"', page)
         assert link, "index.html links no icon"
@@ -109,7 +110,7 @@ async def test_an_empty_chat_offers_start_and_pressing_it_starts_the_bot(
     failed: list[str] = []
     page.on("response", lambda response: failed.append(f"{response.status} {response.url}")
             if response.status >= 400 else None)
-    await page.goto(sandbox_server.url + "/")
+    await page.goto(sandbox_server.page_url)
     await page.fill("#new-person input[name=first_name]", "Мария")
     await page.click("#new-person button[type=submit]")
     await expect(page.locator(".person.active")).to_contain_text("Мария")
@@ -147,7 +148,7 @@ async def test_the_page_fits_a_phone_and_the_people_open_as_a_drawer(
     from playwright.async_api import expect
 
     await page.set_viewport_size(PHONE)
-    await page.goto(sandbox_server.url + "/")
+    await page.goto(sandbox_server.page_url)
     people = page.locator("nav.people")
     # nobody chosen yet: the list is what a phone shows first
     await expect(people).to_be_visible()
@@ -208,7 +209,7 @@ async def test_new_buttons_alone_show_no_edited_mark_but_new_text_does(
     from playwright.async_api import expect
 
     sent = await sandbox_bot.send_message(1001, "Голосуем?", reply_markup=keyboard(("Да", "yes")))
-    await page.goto(sandbox_server.url + "/")
+    await page.goto(sandbox_server.page_url)
     await page.click("#people-list [data-user-id='1001']")
     bubble = page.locator(f".msg[data-message-id='{sent.message_id}']")
     await expect(bubble.locator(".inline-keyboard button")).to_have_text(["Да"])

@@ -61,7 +61,7 @@ async def stand(tmp_path, town, pii_keys):
     engine = create_engine(url)
     sessions = create_session_factory(engine)
     vault = PiiVault(bytes.fromhex(pii_keys["pii_hmac_key"]), bytes.fromhex(pii_keys["pii_encryption_key"]))
-    async with SandboxServer(host="127.0.0.1", port=0) as server, SandboxClient(server.url) as client:
+    async with SandboxServer(host="127.0.0.1", port=0) as server, SandboxClient(server.page_url) as client:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
                "PYTHONPATH": str(REPO), "DATABASE_URL": url, "BOT_TOKEN": SANDBOX_TOKEN,
                "BOT_API_URL": server.url, "PII_HMAC_KEY": pii_keys["pii_hmac_key"],
