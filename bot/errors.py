@@ -1,6 +1,8 @@
 """A failed update: one log line, and a word to the resident when they can still be reached.
 
-Without this aiogram logs a traceback per failure and the resident hears nothing. Telegram's
+Without this aiogram logs a traceback per failure and the resident hears nothing. An update that
+failed because Redis or the database did not answer is, on a webhook, put off instead: Telegram
+is answered 503 and delivers it again. Telegram's
 refusals (a resident who blocked the bot, a message it would not take) are expected in a bot
 this size and get one line; anything else gets one record with its traceback.
 """
@@ -12,16 +14,34 @@ from aiogram import Bot, Dispatcher
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import ErrorEvent, Message, Update
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.isolation import ResidentBusy
+from bot.once import current_delivery
 from bot.logs import first_line
 from handlers import views
 
 log = logging.getLogger(__name__)
 
 
+def is_outage(error: BaseException) -> bool:
+    """Redis or the database not answering: the update itself is fine and can be handled later."""
+    if isinstance(error, (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)):
+        return True
+    return isinstance(error, DBAPIError) and (error.connection_invalidated or isinstance(error, OperationalError))
+
+
 async def update_failed(event: ErrorEvent, bot: Bot) -> bool:
     update, error = event.update, event.exception
+    delivery = current_delivery.get()
+    if delivery is not None and is_outage(error):
+        # a webhook delivery: Telegram is answered 503 and delivers the update again, and the
+        # resident gets the real answer then instead of an apology now
+        delivery.retry = True
+        log.warning("update %s (%s) put off: %s", update.update_id, update.event_type, _described(error))
+        return True
     expected = isinstance(error, (TelegramAPIError, ResidentBusy))
     # the update's kind and id only: what the resident sent is personal data
     log.error("update %s (%s) failed: %s", update.update_id, update.event_type, _described(error),

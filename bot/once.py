@@ -46,9 +46,11 @@ class Claim(Enum):
 
 @dataclass
 class Delivery:
-    """What the webhook learns of one request's update (set by `OncePerUpdate`)."""
+    """What the webhook learns of one request's update: held by another process now (`busy`, set
+    by `OncePerUpdate`), or failed for want of Redis or the database (`retry`, `bot.errors`)."""
 
     busy: bool = False
+    retry: bool = False
 
 
 #: the delivery the webhook request is handling; the middleware marks it (contextvars reach it:

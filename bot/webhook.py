@@ -55,6 +55,8 @@ class OnceRequestHandler(SimpleRequestHandler):
             current_delivery.reset(token)
         if delivery.busy:
             return web.Response(status=503, text="this update is being handled; try again later")
+        if delivery.retry:
+            return web.Response(status=503, text="Redis or the database did not answer; try again later")
         return response
 
 
