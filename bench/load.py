@@ -182,6 +182,7 @@ async def run_load(*, bots: int, residents: int, concurrency: int, kill: bool, b
                 started = time.perf_counter()
                 await asyncio.gather(*(one(n, r) for n, r in enumerate(people)))
                 spent = time.perf_counter() - started
+            rss = [rss_mb(p.process.pid) for p in processes if p.process.poll() is None]
             ballots: list[str] = []
             if not bare:
                 engine = create_engine(url)
@@ -196,7 +197,16 @@ async def run_load(*, bots: int, residents: int, concurrency: int, kill: bool, b
             await balancer.stop()
         await drop_database(url)
     shown = [code for code in receipts.values() if code]
-    return {"spent": spent, "latencies": latencies, "shown": shown, "ballots": ballots, "served": balancer.served}
+    return {"spent": spent, "latencies": latencies, "shown": shown, "ballots": ballots, "served": balancer.served,
+            "rss": rss}
+
+
+def rss_mb(pid: int) -> float:
+    """A process's resident memory (Linux), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -220,7 +230,8 @@ async def rows(*, bots: int, residents: int, concurrency: int, kill: bool) -> li
         Row(f"complete votes through {bots} webhook bots behind a balancer (PostgreSQL, Redis)"
             + (", one bot killed half-way" if kill else ""), residents, per_second=our_rate,
             p50_ms=statistics.median(ours["latencies"]), p99_ms=_percentile(ours["latencies"], 0.99),
-            accuracy=f"p95 {p95:.0f} ms; {invariants}", baseline="bare webhook bots", ratio=our_rate / bare_rate),
+            accuracy=f"p95 {p95:.0f} ms; {invariants}; bot RSS {max(ours['rss'], default=0):.0f} MB",
+            baseline="bare webhook bots", ratio=our_rate / bare_rate),
     ]
 
 
