@@ -14,6 +14,7 @@ import handlers
 from bot.errors import handle_errors
 from bot.i18n import catalogues
 from bot.isolation import BoundedRedisIsolation
+from bot.limits import account_limits
 from bot.metrics import HandlerMetrics
 from bot.once import LocalUpdateLog, OncePerUpdate, UpdateLog
 from bot.settings import Settings
@@ -68,6 +69,8 @@ def create_dispatcher(
     )
     # first of ours: a redelivered update stops here, before a session or any effect
     dispatcher.update.outer_middleware(OncePerUpdate(update_log or LocalUpdateLog()))
+    # next: an account over its limits is answered once or dropped, before any database work
+    dispatcher.update.outer_middleware(account_limits(settings, redis, prefix=fsm_prefix))
     dispatcher.update.outer_middleware(DatabaseSession(session_factory))
     # inner: run once the handler is chosen; the resident is loaded only for handlers registered
     # with flags={"resident": True}, the dialogue's poll only for handlers that take `poll`

@@ -115,6 +115,20 @@ class Settings(BaseSettings):
     registry_token: SecretStr = SecretStr("")
     registry_answer_key: SecretStr = SecretStr("")
     registry_allow_plain_http: bool = False
+    # limits (bot/limits.py; a burst or a count of 0 turns one off). Per account: a burst of updates
+    # at once, the seconds in which a whole burst is earned back, the silence after the polite answer
+    # (seconds); address searches likewise. Per poll: rejected verdicts (of an account, or of one
+    # person's data) before a cast or correction waits, how long after the latest one (seconds),
+    # and the flats an account votes for before a further ballot is held for review
+    limit_updates_burst: int = Field(default=16, ge=0, le=1000)
+    limit_updates_window: float = Field(default=2.0, gt=0, le=3600)
+    limit_updates_cooldown: float = Field(default=5.0, gt=0, le=3600)
+    limit_searches_burst: int = Field(default=20, ge=0, le=1000)
+    limit_searches_window: float = Field(default=60.0, gt=0, le=3600)
+    limit_searches_cooldown: float = Field(default=30.0, gt=0, le=3600)
+    limit_failed_verifications: int = Field(default=3, ge=0, le=100)
+    limit_failed_cooldown: float = Field(default=3600.0, gt=0, le=30 * 24 * 3600)
+    limit_flats_per_account: int = Field(default=3, ge=0, le=1000)
     # log lines as text (a terminal) or as one JSON object a line (a log collector)
     log_format: Literal["text", "json"] = "text"
     # webhook mode (`python -m bot webhook`): the public https address Telegram calls (its path is

@@ -3,12 +3,15 @@
 Each call that writes is one unit of work and commits before it returns, so a receipt the bot
 shows is already stored; a refused ballot leaves nothing (its SAVEPOINT is rolled back), except
 the review flag a duplicate identity raises, which holds the refused ballot sealed for the
-information centre to decide on (services.review) and is committed on its own.
+information centre to decide on (services.review) and is committed on its own, and what a limit
+records before it refuses (`ballot_guard`: bot.limits).
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
+from typing import Protocol
 
 from counting.breakdowns import age_band
 from storage.models import Ballot, BallotStatus, Poll, Resident
@@ -18,9 +21,11 @@ from storage.repositories import BallotRepository, HouseRepository
 from storage.repositories.review import ReviewRepository
 from verification.calendar import MOSCOW, add_working_days
 from verification.levels import IDENTIFIERS, Field
+from verification.refusal import Accepted
+from verification.validators import validate
 from verification.validators.names import gender_by_patronymic, normalise_name_key
 
-from services.drafts import Draft
+from services.drafts import Draft, identity_fields
 from services.polls import PollBoard
 
 
@@ -51,6 +56,22 @@ class BallotRefused(Exception):
         self.reason = reason
 
 
+class BallotGuard(Protocol):
+    """The limits a ballot is held to before it is cast or its data corrected (`bot.limits`): each
+    method returns, or raises BallotRefused once it has recorded what the limit asks for (a review
+    flag, committed); the reason is then the resident's message itself."""
+
+    async def before_cast(self, session, vault: PiiVault, *, poll: Poll, house_id: int, resident: Resident,
+                          draft: Draft, person_hmac: str, choice: str, now: datetime) -> None: ...
+
+    async def before_correction(self, session, *, ballot_id: int, resident: Resident, person_hmac: str,
+                                now: datetime) -> None: ...
+
+
+#: the guard of the update being handled, set by the bot for each update; outside the bot, none
+ballot_guard: ContextVar[BallotGuard | None] = ContextVar("ballot_guard", default=None)
+
+
 class BallotBox:
     def __init__(self, session, vault: PiiVault) -> None:
         self._session = session
@@ -65,6 +86,9 @@ class BallotBox:
         if house is None:
             raise BallotRefused("house.not_in_poll")
         person, identifiers = self._digests(draft)
+        if (guard := ballot_guard.get()) is not None:
+            await guard.before_cast(self._session, self._vault, poll=poll, house_id=house_id, resident=resident,
+                                    draft=draft, person_hmac=person, choice=choice, now=now)
         try:
             ballot = await self._ballots.cast(
                 poll=poll, house=house, flat_number=draft.get(Field.FLAT) or "", resident=resident,
@@ -124,6 +148,9 @@ class BallotBox:
         """Replaces a ballot's data and sends it back to the registries; receipt and choice stay."""
         now = now or datetime.now(timezone.utc)
         person, identifiers = self._digests(draft)
+        if (guard := ballot_guard.get()) is not None:
+            await guard.before_correction(self._session, ballot_id=ballot_id, resident=resident,
+                                          person_hmac=person, now=now)
         try:
             ballot = await self._ballots.correct_personal_data(
                 ballot_id, person_hmac=person, identifiers=identifiers,
@@ -138,9 +165,21 @@ class BallotBox:
             raise BallotRefused("ballot.same_person_elsewhere") from None
         return self._receipt(ballot, ballot.poll, ballot.house.address)
 
+    async def identity_to_reuse(self, resident: Resident | None, poll, *, today: date | None = None) -> Draft | None:
+        """Who the resident said they were on their latest ballot in `poll` whose data is still kept,
+        for their ballot for another flat: only the identity fields the poll asks, each checked again
+        as if typed today. None when there is no such ballot or an answer would now be refused.
+        Ballots are looked up by the resident, that is by the Telegram account: never another's."""
+        if resident is None:
+            return None
+        for ballot in reversed(await self._ballots.for_resident(resident.id, poll.id)):
+            sealed = await self._ballots.sealed_data(ballot.id)
+            if sealed is not None:
+                return _revalidated(self._vault.open(sealed), poll, today or date.today())
+        return None
+
     def _digests(self, draft: Draft) -> tuple[str, dict[str, str | None]]:
         return digests(self._vault, draft)
-
 
     async def receipts(self, resident: Resident, poll_id: int | None = None) -> list[Receipt]:
         ballots = await self._ballots.for_resident(resident.id, poll_id)
@@ -167,6 +206,17 @@ class BallotBox:
             reasons=tuple(ballot.reasons or ()), cast_at=cast_at,
             expected_by=add_working_days(cast_at, poll.verdict_days),
         )
+
+
+def _revalidated(values: dict, poll, today: date) -> Draft | None:
+    reused = Draft()
+    for item in identity_fields(poll.levels):
+        text = values.get(item.value)
+        verdict = validate(item, str(text), today=today, min_age=poll.min_age) if text else None
+        if not isinstance(verdict, Accepted):
+            return None
+        reused.put(item, verdict.value)
+    return reused
 
 
 def digests(vault: PiiVault, draft: Draft) -> tuple[str, dict[str, str | None]]:

@@ -240,6 +240,7 @@ class Ballot(Base):
         Index(None, "poll_id", "house_id", "status"),
         Index(None, "poll_id", "status", "updated_at"),  # the newest verdict of a count, at once
         Index(None, "resident_id"),
+        Index(None, "poll_id", "person_hmac"),  # a person's rejected attempts in a poll (the limits)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -41,7 +41,8 @@ class AuditEntry(Base):
     """One action, in order; `detail` never holds raw personal data (ids, codes and digests only).
 
     `actor` is "tg:<telegram id>" for staff in the bot, "cli" for the command line, "worker" for the
-    verification worker. `hash` = SHA-256 over `prev_hash` and the entry's canonical form.
+    verification worker, "bot" for what the bot decides itself (a limit reached, `bot.limits`).
+    `hash` = SHA-256 over `prev_hash` and the entry's canonical form.
     """
 
     __tablename__ = "audit_log"
