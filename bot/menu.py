@@ -1,11 +1,12 @@
-"""The commands menu, in Russian by default and in English for English-speaking residents."""
+"""The commands menu, in Russian by default and in English for English-speaking residents; once a
+resident chooses a language, their chat's own menu follows that choice, whatever Telegram's is."""
 from __future__ import annotations
 
 import logging
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import BotCommand
+from aiogram.types import BotCommand, BotCommandScopeChat
 
 from bot.i18n import translator
 from verification.refusal import N_
@@ -37,3 +38,15 @@ async def set_commands(bot: Bot) -> None:
         await bot.set_my_commands(commands("en"), language_code="en")
     except TelegramAPIError as error:
         log.warning("the commands menu was not set: %s", error.message.splitlines()[0])
+
+
+async def set_chat_commands(bot: Bot, chat_id: int, language: str) -> bool:
+    """The menu of one chat in `language`; False when Telegram would not take it, which costs the
+    resident only a menu in the other language, never the step they are at."""
+    try:
+        await bot.set_my_commands(commands(language), scope=BotCommandScopeChat(chat_id=chat_id))
+    except TelegramAPIError as error:
+        # the chat's id is the resident's identifier: it stays out of the log
+        log.warning("a chat's commands menu was not set: %s", error.message.splitlines()[0])
+        return False
+    return True

@@ -55,7 +55,7 @@ async def house_chosen(query: CallbackQuery, callback_data: HouseCb, state: FSMC
     if draft.move_to(house.house_id, data.get("house_id")):
         changes["draft"] = DraftSeal(vault).seal(draft)
     await state.update_data(changes)
-    await flow.tell_kept(query.message, state, poll, draft)  # the questions answered before are skipped
+    await flow.tell_kept(query.message, state, poll, draft, data)  # the questions answered before are skipped
     await flow.continue_or_review(query.message, state, poll, draft, house.address)
 
 

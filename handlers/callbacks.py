@@ -50,6 +50,12 @@ class LanguageCb(CallbackData, prefix="lang"):
     code: str
 
 
+class ReuseCb(CallbackData, prefix="reuse"):
+    """The answer to «the same identity answers as last time?» before a ballot for another flat."""
+
+    reuse: bool
+
+
 class PollCb(CallbackData, prefix="poll"):
     poll_id: int
 

@@ -37,6 +37,9 @@ async def answer_given(message: Message, state: FSMContext, poll, vault) -> None
     await flow.save_draft(state, vault, draft)
     if item.value in (data.get("doubted") or ()):  # typed again: no longer marked as doubted
         await state.update_data(doubted=[f for f in data["doubted"] if f != item.value])
+    reused = flow.reused_in(data, poll.id)
+    if item.value in reused:  # typed again: no longer the answer taken from the last ballot
+        await flow.mark_reused(state, poll.id, sorted(reused - {item.value}))
     if data.get("editing"):
         await flow.show_review(message, state, poll, draft, data.get("address", ""))
     else:
@@ -67,7 +70,7 @@ async def start_over(query: CallbackQuery, state: FSMContext, poll, raw_state: s
         await flow.take_buttons_off(query.message, data.get("review_id"))
     else:
         await flow.retire_question(query.message, state, data)
-    await state.update_data(draft=None, doubted=None, kept_id=None)
+    await state.update_data({"draft": None, "doubted": None, "kept_id": None, flow.REUSED: None})
     await flow.ask(query.message, state, poll.levels.fields[0])
 
 

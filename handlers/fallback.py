@@ -8,7 +8,7 @@ from handlers import views
 from handlers.states import Vote
 
 
-BUTTON_STEPS = (Vote.consent, Vote.choosing_poll, Vote.reviewing, Vote.choosing, Vote.confirming)
+BUTTON_STEPS = (Vote.consent, Vote.choosing_poll, Vote.reusing, Vote.reviewing, Vote.choosing, Vote.confirming)
 
 
 async def stale_button(query: CallbackQuery) -> None:

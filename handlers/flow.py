@@ -131,13 +131,28 @@ async def retire_question(message: Message, state: FSMContext, data: dict[str, A
     await state.update_data(refusals=0)
 
 
-async def tell_kept(message: Message, state: FSMContext, poll, draft: Draft) -> None:
-    """Before skipping the questions answered earlier: which they are, with a way to start over."""
-    kept = entry_views.kept_fields(draft, poll.levels)
+async def tell_kept(message: Message, state: FSMContext, poll, draft: Draft, data: dict[str, Any]) -> None:
+    """Before skipping the questions answered earlier: which they are, with a way to start over.
+    Answers reused from the resident's last ballot are left out: the resident was just told of them."""
+    reused = reused_in(data, poll.id)
+    kept = [item for item in entry_views.kept_fields(draft, poll.levels) if item.value not in reused]
     if kept:
         text, markup = entry_views.kept_answers(kept)
         sent = await message.answer(text, reply_markup=markup)
         await state.update_data(kept_id=sent.message_id)
+
+
+REUSED = "reused"  # {"poll_id", "fields"}: answers taken from the resident's last ballot in that poll
+
+
+async def mark_reused(state: FSMContext, poll_id: int | None, fields: list[str]) -> None:
+    await state.update_data({REUSED: {"poll_id": poll_id, "fields": fields} if fields else None})
+
+
+def reused_in(data: dict[str, Any], poll_id: int) -> frozenset[str]:
+    """The fields whose answers, in this poll's draft, are still those reused from the last ballot."""
+    marker = data.get(REUSED) or {}
+    return frozenset(marker.get("fields") or ()) if marker.get("poll_id") == poll_id else frozenset()
 
 
 async def retire_kept(message: Message, state: FSMContext, data: dict[str, Any]) -> None:

@@ -7,7 +7,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 
-from handlers import flow, views
+from bot.menu import set_chat_commands
+from handlers import flow, language_views, views
 from handlers.callbacks import ConsentCb, LanguageCb
 from handlers.states import Vote
 from services.residents import ResidentDesk
@@ -35,6 +36,8 @@ async def consent(query: CallbackQuery, callback_data: ConsentCb, state: FSMCont
     resident = await ResidentDesk(session).consent(query.from_user.id, i18n.current_locale)
     # from now on the language is read from the dialogue's data, not the database
     await state.update_data(language=resident.language)
+    # the language is settled here (chosen before, or Telegram's): the chat's menu speaks it too
+    await set_chat_commands(query.bot, query.message.chat.id, resident.language)
     await flow.show_polls(query.message, state, session, resident, vault, newcomer=newcomer)
 
 
@@ -51,9 +54,11 @@ async def language_chosen(query: CallbackQuery, callback_data: LanguageCb, state
                           session, resident, i18n: I18n) -> None:
     await ResidentDesk(session).choose_language(resident, callback_data.code)
     await state.update_data(language=callback_data.code)
+    menu_follows = await set_chat_commands(query.bot, query.message.chat.id, callback_data.code)
     with i18n.use_locale(callback_data.code):
         await query.answer()
-        await query.message.edit_text(views.help_text())
+        # the choice's own message says so, in the new language; the menu only if it did change
+        await query.message.edit_text(language_views.language_chosen(menu_follows=menu_follows))
 
 
 def create_router() -> Router:

@@ -13,6 +13,18 @@ from typing import Protocol
 from verification.levels import Field, Levels
 
 
+#: Who the resident is, as opposed to which flat: what their ballot for another flat may reuse.
+IDENTITY = (Field.FULL_NAME, Field.BIRTH_DATE, Field.PASSPORT, Field.SNILS)
+
+
+def identity_fields(levels: Levels) -> tuple[Field, ...]:
+    return tuple(item for item in levels.fields if item in IDENTITY)
+
+
+def apartment_fields(levels: Levels) -> tuple[Field, ...]:
+    return tuple(item for item in levels.fields if item not in IDENTITY)
+
+
 class Sealer(Protocol):
     def seal(self, data: dict) -> bytes: ...
     def open(self, blob: bytes) -> dict: ...
@@ -29,6 +41,10 @@ class Draft:
 
     def put(self, item: Field, value: object) -> None:
         self.values[item.value] = value.isoformat() if isinstance(value, date) else str(value)
+
+    def forget(self, items: tuple[Field, ...]) -> None:
+        for item in items:
+            self.values.pop(item.value, None)
 
     def next_missing(self, levels: Levels) -> Field | None:
         for item in levels.fields:

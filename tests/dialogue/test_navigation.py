@@ -109,9 +109,11 @@ async def test_an_owner_of_two_flats_votes_once_per_flat(stand):
     user = stand.client.user(707, "Анна")
     first = await vote(user, Person(flat="12"))
     await user.send("/start")
-    await user.press("Проголосовать за другую квартиру")
+    offer = await user.press("Проголосовать за другую квартиру")
+    assert "Использовать те же" in offer.text  # reusing the first ballot's answers is offered, not done
+    await user.press("Ввести заново")
     await choose_house(user)
-    # nothing personal outlives a cast ballot in the dialogue's storage: every field is asked again
+    # nothing personal outlives a cast ballot in the dialogue's storage: declined, every field is asked again
     review = await enter(user, Person(flat="13"))
     assert "Квартира: 13" in review.text
     second = await cast(user)
