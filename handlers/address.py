@@ -19,10 +19,12 @@ async def address_typed(message: Message, state: FSMContext, bot: Bot, session,
     poll_id = (await state.get_data())["poll_id"]
     async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
         outcome = await address_book.search(session, poll_id, message.text[:200])
-    await state.update_data(query=message.text[:200], page=0)
+    data = await state.get_data()
+    await flow.take_buttons_off(message, data.get("results_id"))  # an earlier search's houses are stale
     await state.set_state(Vote.picking_house if outcome.matches else Vote.address)
     text, markup = views.search_results(outcome, 0)
-    await message.answer(text, reply_markup=markup)
+    sent = await message.answer(text, reply_markup=markup)
+    await state.update_data(query=message.text[:200], page=0, results_id=sent.message_id)
 
 
 async def page_turned(query: CallbackQuery, callback_data: PageCb, state: FSMContext, session,
@@ -50,6 +52,7 @@ async def house_chosen(query: CallbackQuery, callback_data: HouseCb, state: FSMC
     await query.answer()
     await query.message.edit_text(views.chosen_house(house.address))
     data = await state.get_data()
+    await flow.take_buttons_off(query.message, data.get("address_prompt_id"))
     draft = flow.open_draft(data, vault)
     changes = {"house_id": house.house_id, "address": house.address}
     if draft.move_to(house.house_id, data.get("house_id")):

@@ -167,7 +167,9 @@ async def ask_address(message: Message, state: FSMContext, poll) -> None:
     # a new ballot: whatever correction was left unfinished does not follow it
     await state.update_data(poll_id=poll.id, correcting=None)
     text, markup = views.address_prompt(poll)
-    await message.answer(text, reply_markup=markup)
+    sent = await message.answer(text, reply_markup=markup)
+    # its Cancel is the step's until a house is chosen (then only the newest prompt has buttons)
+    await state.update_data(address_prompt_id=sent.message_id, results_id=None)
 
 
 async def continue_or_review(message: Message, state: FSMContext, poll, draft: Draft, address: str) -> None:
