@@ -130,7 +130,7 @@ async def review_resolve(query: CallbackQuery, callback_data: DeskCb, session, v
         reason = refusal.reason if isinstance(refusal, ReviewRefused) else "review.not_found"
         await query.answer(desk_views.desk_refused(reason), show_alert=True)
         return
-    await query.message.answer(desk_views.resolved(callback_data.item, done.outcome, done.second_receipt))
+    await query.message.answer(desk_views.resolved(callback_data.item, done.outcome, done.second_receipt, done.kind))
     await _show(query, *desk_views.flags(await desk.unresolved()))
 
 

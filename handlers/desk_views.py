@@ -15,9 +15,10 @@ from handlers.callbacks import AdminCb, AdminSection
 from handlers.claims import kind_text
 from handlers.views import status_text, when
 from services.claims import ClaimCard, QueuePage, age, is_overdue
-from services.review import FlagsPage, Outcome, Why
+from services.review import OUTCOMES_FOR, FlagsPage, Outcome, Why
 from storage.claims import ClaimState
 from storage.repositories.claims import ClaimRow
+from storage.repositories.limits import FAILED_VERIFICATIONS, FLATS_PER_ACCOUNT
 from storage.repositories.review import FlagRow
 from verification.decision import reason
 from verification.refusal import N_
@@ -35,6 +36,12 @@ OUTCOMES = {
     Outcome.KEEP_FIRST: N_("Keep the first ballot"),
     Outcome.ACCEPT_SECOND: N_("Accept the second"),
     Outcome.REJECT_BOTH: N_("Reject both"),
+}
+#: what the same decisions mean on the flags the limits raise
+KIND_OUTCOMES = {
+    (FLATS_PER_ACCOUNT, Outcome.ACCEPT_SECOND): N_("Cast the held ballot"),
+    (FLATS_PER_ACCOUNT, Outcome.KEEP_FIRST): N_("Keep it refused"),
+    (FAILED_VERIFICATIONS, Outcome.KEEP_FIRST): N_("Noted (the pause runs out by itself)"),
 }
 WHYS = {
     Why.DOCUMENTS: N_("Documents checked at the centre"),
@@ -208,6 +215,7 @@ def desk_refused(code: str) -> str:
         "review.poll_closed": _("The vote no longer takes ballots: the second one cannot be cast now."),
         "review.cannot_cast": _("The second ballot cannot be cast: this account or person already holds a "
                                 "ballot for the flat."),
+        "review.not_for_this_flag": _("This decision does not fit this kind of flag."),
     }.get(code, code)
 
 
@@ -236,18 +244,31 @@ def flags(found: FlagsPage) -> Screen:
 
 
 def _flag_head(row: FlagRow) -> list[str]:
+    place = [_("Vote: {title}").format(title=escape(row.poll_title)),
+             _("House: {address}, flat {flat}").format(address=escape(row.address), flat=escape(row.flat))]
+    if row.kind == FLATS_PER_ACCOUNT:
+        return [_("<b>Review flag #{number}</b>: one Telegram account voting for more flats than allowed").format(
+            number=row.id), *place, _("This ballot: refused and held since {at}").format(at=when(row.created_at))]
+    if row.kind == FAILED_VERIFICATIONS:
+        return [_("<b>Review flag #{number}</b>: verification failed again and again; corrections are "
+                  "paused").format(number=row.id), *place,
+                _("Latest ballot: <code>{receipt}</code>, {status}").format(
+                    receipt=row.first_receipt or "—", status=status_text(row.first_status or "—")),
+                _("Raised {at}").format(at=when(row.created_at))]
     return [_("<b>Review flag #{number}</b>: one person's data from two Telegram accounts for one flat").format(
-        number=row.id),
-        _("Vote: {title}").format(title=escape(row.poll_title)),
-        _("House: {address}, flat {flat}").format(address=escape(row.address), flat=escape(row.flat)),
+        number=row.id), *place,
         _("First ballot: <code>{receipt}</code>, {status}").format(
             receipt=row.first_receipt or "—", status=status_text(row.first_status or "—")),
         _("Second attempt: refused and held since {at}").format(at=when(row.created_at))]
 
 
+def _outcome_text(kind: str, outcome: Outcome) -> str:
+    return _(KIND_OUTCOMES.get((kind, outcome), OUTCOMES[outcome]))
+
+
 def flag(row: FlagRow) -> Screen:
-    rows = [[_button(_(text), step=DeskStep.OUTCOME, item=row.id, outcome=outcome.value)]
-            for outcome, text in OUTCOMES.items()]
+    rows = [[_button(_outcome_text(row.kind, outcome), step=DeskStep.OUTCOME, item=row.id, outcome=outcome.value)]
+            for outcome in OUTCOMES_FOR.get(row.kind, tuple(OUTCOMES))]
     rows.append([_button(_("◀ Review queue"), step=DeskStep.FLAGS)])
     return "\n".join([*_flag_head(row), "", _("Your decision:")]), InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -256,13 +277,20 @@ def why(row: FlagRow, outcome: str) -> Screen:
     rows = [[_button(_(text), step=DeskStep.RESOLVE, item=row.id, outcome=outcome, why=code.value)]
             for code, text in WHYS.items()]
     rows.append([_button(_("◀ Back"), step=DeskStep.FLAG, item=row.id)])
-    text = "\n".join([*_flag_head(row), "", _("Decision: {outcome}. Why?").format(outcome=_(OUTCOMES[Outcome(outcome)]))])
+    text = "\n".join([*_flag_head(row), "", _("Decision: {outcome}. Why?").format(
+        outcome=_outcome_text(row.kind, Outcome(outcome)))])
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def resolved(flag_id: int, outcome: str, second_receipt: str | None) -> str:
-    text = _("Review flag #{number}: {outcome}. Both residents are told.").format(
-        number=flag_id, outcome=_(OUTCOMES[Outcome(outcome)]))
+def resolved(flag_id: int, outcome: str, second_receipt: str | None, kind: str = "") -> str:
+    decided = _outcome_text(kind, Outcome(outcome))
+    if kind == FAILED_VERIFICATIONS:
+        return _("Review flag #{number}: {outcome}.").format(number=flag_id, outcome=decided)
+    if kind == FLATS_PER_ACCOUNT:
+        text = _("Review flag #{number}: {outcome}. The resident is told.").format(number=flag_id, outcome=decided)
+    else:
+        text = _("Review flag #{number}: {outcome}. Both residents are told.").format(
+            number=flag_id, outcome=decided)
     if second_receipt:
         text += "\n" + _("The second ballot is cast: receipt <code>{receipt}</code>, now checked by the "
                          "registries.").format(receipt=second_receipt)

@@ -20,7 +20,8 @@ from storage.models import EventKind, Poll, Resident
 from storage.pii import PiiVault
 from storage.repositories import BallotRepository, HouseRepository
 from storage.repositories.outbox import OutboxRepository
-from storage.repositories.review import FlagRow, ReviewRepository
+from storage.repositories.limits import FAILED_VERIFICATIONS, FLATS_PER_ACCOUNT
+from storage.repositories.review import DUPLICATE_IDENTITY, FlagRow, ReviewRepository
 from verification.levels import Field
 
 PAGE_SIZE = 8
@@ -34,6 +35,16 @@ class Outcome(StrEnum):
     KEEP_FIRST = "keep_first"
     ACCEPT_SECOND = "accept_second"
     REJECT_BOTH = "reject_both"
+
+
+#: what an operator may decide on each kind of flag: one person's data from two accounts (any of the
+#: three); a ballot held for one flat too many (cast it, or keep it refused); repeated failed
+#: verifications (noted: the pause runs out by itself, the ballots stay as the registries left them)
+OUTCOMES_FOR = {
+    DUPLICATE_IDENTITY: (Outcome.KEEP_FIRST, Outcome.ACCEPT_SECOND, Outcome.REJECT_BOTH),
+    FLATS_PER_ACCOUNT: (Outcome.ACCEPT_SECOND, Outcome.KEEP_FIRST),
+    FAILED_VERIFICATIONS: (Outcome.KEEP_FIRST,),
+}
 
 
 class Why(StrEnum):
@@ -64,6 +75,7 @@ class Resolved:
     outcome: Outcome
     first_receipt: str | None
     second_receipt: str | None  # the held ballot's receipt once accepted
+    kind: str = DUPLICATE_IDENTITY
 
 
 class ReviewDesk:
@@ -94,6 +106,8 @@ class ReviewDesk:
             raise ReviewRefused("review.not_found")
         if flag.resolved_at is not None:
             raise ReviewRefused("review.resolved")
+        if outcome not in OUTCOMES_FOR.get(flag.kind, tuple(Outcome)):
+            raise ReviewRefused("review.not_for_this_flag")
         first = await self._review.ballot(flag.ballot_id, lock=True) if flag.ballot_id else None
         if outcome is not Outcome.KEEP_FIRST and first is not None and await self._review.published_counted(first):
             raise ReviewRefused("review.published")
@@ -121,7 +135,7 @@ class ReviewDesk:
             {"outcome": outcome.value, "why": why.value, "first_ballot_id": first.id if first else None,
              "second_ballot_id": second.id if second else None}, at=now)
         await self._session.commit()
-        return Resolved(outcome, first_receipt, second_receipt)
+        return Resolved(outcome, first_receipt, second_receipt, flag.kind)
 
     async def _cast_held(self, flag, now: datetime):
         if flag.sealed is None:
@@ -151,6 +165,14 @@ class ReviewDesk:
                     second_receipt: str | None, now: datetime) -> None:
         outbox = OutboxRepository(self._session)
         where = {"house": place.address, "flat": place.flat, "outcome": outcome.value}
+        if flag.kind == FAILED_VERIFICATIONS:
+            return  # nothing changed for the resident: the pause they were told of runs out by itself
+        if flag.kind == FLATS_PER_ACCOUNT:
+            chat = await self._review.telegram_id(flag.resident_id)
+            if chat is not None:
+                await outbox.queue(chat, REVIEW_DECIDED, {**where, "side": "held", "receipt": second_receipt},
+                                   at=now, dedupe_key=f"{REVIEW_DECIDED}:{flag.id}:held")
+            return
         first_chat = await self._review.telegram_id(first.resident_id) if first is not None else None
         second_chat = await self._review.telegram_id(flag.resident_id)
         if first_chat is not None:

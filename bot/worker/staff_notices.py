@@ -48,9 +48,17 @@ DECIDED = {
     (Outcome.REJECT_BOTH, "second"): N_(
         "❌ The voting information centre reviewed your vote for flat {flat}, {house}: the same person's "
         "data was used from two Telegram accounts and could not be confirmed, so neither ballot counts."),
+    # a ballot held because the account voted for more flats than one account may
+    (Outcome.ACCEPT_SECOND, "held"): N_(
+        "✅ The voting information centre accepted your ballot for flat {flat}, {house}, held for review. "
+        "Receipt: {receipt}. It is now checked against the registries like any other; I will tell you the result."),
+    (Outcome.KEEP_FIRST, "held"): N_(
+        "❌ The voting information centre did not accept your ballot for flat {flat}, {house}, held for "
+        "review: one Telegram account votes for a limited number of flats. Each owner can vote from their "
+        "own account."),
 }
 #: the decisions after which the resident may want to contest them
-CONTESTABLE = {(Outcome.KEEP_FIRST, "second"), (Outcome.ACCEPT_SECOND, "first"),
+CONTESTABLE = {(Outcome.KEEP_FIRST, "held"), (Outcome.KEEP_FIRST, "second"), (Outcome.ACCEPT_SECOND, "first"),
                (Outcome.REJECT_BOTH, "first"), (Outcome.REJECT_BOTH, "second")}
 
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
-from services.review import ReviewDesk
-from storage.models import Ballot, BallotEvent, EventKind, ReviewFlag
+from bot.i18n import translator
+from bot.worker import staff_notices
+from services.review import REVIEW_DECIDED, ReviewDesk, ReviewRefused
+from storage.models import Ballot, BallotEvent, EventKind, OutboxMessage, ReviewFlag
 from storage.repositories import ResidentRepository
 from storage.staff import AuditEntry
 from tests.dialogue.steps import choose_house, consent, enter, press_when_shown, vote
@@ -64,13 +67,24 @@ async def test_a_fourth_flat_is_held_for_review_and_the_centre_can_cast_it(stand
         ("bot", "limit.flats_per_account", {"flag_id": flag.id, "ballots": 3})]
     assert limit_lines(caplog) == [f"limit hit: flats per account (poll {stand.poll_id})"]
 
+    # a decision meant for two accounts' ballots does not fit here
+    async with stand.sessions() as session:
+        with pytest.raises(ReviewRefused, match="review.not_for_this_flag"):
+            await ReviewDesk(session, stand.app.vault).resolve(operator_id=1, flag_id=flag.id,
+                                                               outcome="reject_both", why="documents")
     # the operator accepts it: the held ballot is cast for the account, to be checked like any other
     async with stand.sessions() as session:
         decided = await ReviewDesk(session, stand.app.vault).resolve(operator_id=1, flag_id=flag.id,
                                                                      outcome="accept_second", why="documents")
     async with stand.sessions() as session:
         cast = await session.scalar(select(Ballot).where(Ballot.receipt_code == decided.second_receipt))
+        notices = list(await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == REVIEW_DECIDED)))
     assert (cast.resident_id, cast.status, cast.choice) == (owner.id, "pending", "yes")
+    # one notice, to this resident, about this flat: no "other account" in it
+    assert [(n.chat_id, n.payload["side"]) for n in notices] == [(3201, "held")]
+    told = staff_notices.render(REVIEW_DECIDED, notices[0].payload, translator("ru"), "ru")
+    assert "принял ваш бюллетень за квартиру 15" in told and decided.second_receipt in told
+    assert "другого аккаунта" not in told
 
 
 def moscow_minute(at: datetime) -> str:
