@@ -69,16 +69,17 @@ def allow_host(app: web.Application, host: str) -> None:
 
 
 async def page_gate(request: web.Request, serve: Callable[[], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
-    """The chat page: opened with `?token=` it sets the cookie and drops the token from the address."""
+    """The chat page: opened with `?token=` it is served with the cookie set (the page then drops
+    the token from the address bar)."""
     token = request.app[SANDBOX_KEY].api_token
     given = request.query.get("token")
     if given is not None:
         if not hmac.compare_digest(given.encode(), token.encode()):
             return web.Response(status=401, text="This address's token is not this sandbox's: open the "
                                                  "address the sandbox printed.")
-        moved = web.HTTPFound("/")
-        moved.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/")
-        raise moved
+        page = await serve()
+        page.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/")
+        return page
     if not has_token(request):
         return web.Response(status=401, text="Open the address the sandbox printed: it carries the "
                                              "token that lets this page act as people in the chat.")

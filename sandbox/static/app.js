@@ -14,6 +14,8 @@ const state = {
   stick: true, // keep the newest message in view unless the person scrolled up
   typingTimer: null,
 };
+// the printed address carries the run's token; the cookie holds it now, the address bar need not
+if (new URLSearchParams(location.search).has("token")) history.replaceState(null, "", location.pathname);
 const $ = (id) => document.getElementById(id);
 const t = (key) => TEXTS[state.lang][key] || key;
 const rendered = new Map(); // message id -> {sig, el}
