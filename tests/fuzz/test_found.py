@@ -1,0 +1,133 @@
+"""Bugs the dialogue fuzzing found, each as the shortest sequence that shows it, with the machine's
+own properties (tests/fuzz/machine.py) as the verdict. They fail until the bug is fixed (then the
+strict xfail turns the fix into a failure: remove the mark, and the press from machine.KNOWN_BUGS).
+
+All of them are one kind of mistake: a handler edits the message whose button was pressed as if it
+still showed what it showed when sent; when it no longer does (its buttons already taken away, its
+text already the new one), Telegram refuses the edit ("message is not modified"), the handler stops
+there, and the resident reads «Что-то пошло не так на моей стороне» instead of the next step.
+"""
+from __future__ import annotations
+
+import pytest
+
+from handlers.states import Vote
+from tests.fuzz.machine import Button, DialogueFuzz
+
+
+class StillBroken(Exception):
+    """The bug shows: raised only by the verdict, so that a broken set-up fails the test instead."""
+
+
+class Resident(DialogueFuzz):
+    """The machine's resident, with every press allowed."""
+
+    LEFT_OUT = ()
+    LATE_PRESSES = True
+
+    def vote(self) -> None:
+        self.go_to(Vote.confirming.state)
+        before = self.newest_id()
+        self.make_progress(1)
+        assert self.note_receipts(before), "the set-up vote gave no receipt"
+
+    def button(self, data: str, *, message_id: int | None = None) -> Button:
+        found = [b for group in self.buttons() for b in group if (b.data or "").startswith(data)
+                 and message_id in (None, b.message_id)]
+        assert found, f"no button {data!r} on screen"
+        return found[0]
+
+    def press(self, data: str, *, message_id: int | None = None) -> None:
+        self.act(self.press_button(self.button(data, message_id=message_id)))
+        self.check()
+
+    def double_tap_on(self, data: str) -> None:
+        tappable = self.double_tappable()
+        self.double_tap(tappable.index(next(b for b in tappable if (b.data or "").startswith(data))))
+
+    def verdict(self) -> None:
+        try:
+            self.check()
+        except AssertionError as broken:
+            raise StillBroken(str(broken)) from None
+
+
+def bug(reason: str):
+    return pytest.mark.xfail(strict=True, raises=StillBroken, reason=reason)
+
+
+@pytest.fixture
+def resident(fuzz) -> Resident:
+    return Resident(fuzz)
+
+
+@bug("handlers/status.py cancel_button: the second tap edits the buttons off a message that has none")
+def test_a_double_tap_on_cancel(resident):
+    resident.go_to(Vote.address.state)
+    resident.double_tap_on("nav:cancel")
+    resident.verdict()
+
+
+@bug("handlers/review.py back_to_last_field: the first tap goes back to the review, the second is then "
+     "taken as «back» from the review and edits the buttons off the YES/NO message, which has none")
+def test_a_double_tap_on_back_from_yes_or_no(resident):
+    resident.go_to(Vote.choosing.state)
+    resident.double_tap_on("nav:back")
+    resident.verdict()
+
+
+@bug("handlers/start.py language_chosen: the second tap edits the message into the text it has already")
+def test_a_double_tap_on_a_language(resident):
+    resident.send_command("/language")
+    resident.double_tap_on("lang:en")
+    resident.verdict()
+
+
+@bug("handlers/settings.py announcements_switched: the second tap edits the screen into what it shows")
+def test_a_double_tap_on_the_announcements_switch(resident):
+    resident.go_to(Vote.address.state)  # consented: the settings are there
+    resident.send_command("/settings")
+    resident.double_tap_on("settings:")
+    resident.verdict()
+
+
+@bug("handlers/corrections.py start_correction: the second tap edits the buttons off /status's message, "
+     "which has none")
+def test_a_double_tap_on_correct_my_data(resident):
+    resident.vote()
+    resident.send_command("/status")
+    resident.double_tap_on("ballot:correct:")
+    resident.verdict()
+
+
+@bug("handlers/claims.py: the second tap on a claim's kind edits the buttons off a message that has none")
+def test_a_double_tap_on_the_kind_of_a_claim(resident):
+    resident.vote()
+    resident.send_command("/centre")
+    resident.press("claim:start:")
+    resident.double_tap_on("claim:kind:")
+    resident.verdict()
+
+
+@bug("handlers/vote.py back_from_confirm: «◀ Назад» on an earlier YES/NO message, left with its buttons "
+     "when the resident sent /start, while a later one asks «are you sure?»: the edit into the YES/NO "
+     "question is refused, as the message reads so already")
+def test_back_on_an_earlier_yes_or_no_message(resident):
+    resident.go_to(Vote.choosing.state)
+    earlier = resident.button("choice:yes").message_id
+    resident.send_command("/start")
+    resident.go_to(Vote.confirming.state)
+    assert resident.button("choice:yes", message_id=earlier)  # still there to press
+    resident.act(resident.press_button(resident.button("nav:back", message_id=earlier)))
+    resident.verdict()
+
+
+@bug("handlers/vote.py cast: a press of «Да, голосую ЗА» that reaches the bot after it took that button "
+     "away (a slow network, another device) while the dialogue again asks «are you sure?»: the edit "
+     "fails before the ballot is cast, so the vote is not cast and the resident is told of a failure")
+def test_a_late_press_of_cast(resident):
+    resident.vote()
+    cast_before = next(b for b in resident.taken_away() if b.data == "nav:cast")
+    resident.go_to(Vote.confirming.state)  # /start, change the choice, YES: «are you sure?» again
+    resident.act(resident.press_late(cast_before))
+    resident.verdict()
