@@ -4,12 +4,9 @@ other sent."""
 from __future__ import annotations
 
 import re
-import secrets
 import time
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from sandbox.runner import SandboxServer
 from storage.database import create_engine, create_session_factory
@@ -21,21 +18,6 @@ from tests.admin.test_announce_world import (
 
 PEOPLE = list(range(5_000_001, 5_001_501))
 RATE = 200
-
-
-@pytest.fixture
-async def fresh_database(postgres_url):
-    """A database of its own (the processes read only DATABASE_URL, no schema)."""
-    name = f"t_{secrets.token_hex(6)}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        await admin.dispose()
 
 
 @pytest.mark.postgres

@@ -59,3 +59,23 @@ def pii_keys() -> dict[str, str]:
 def run(coro):
     """Runs a coroutine from sync test code."""
     return asyncio.run(coro)
+
+
+@pytest.fixture
+async def fresh_database(postgres_url):
+    """A PostgreSQL database of its own, for processes that read only DATABASE_URL (no schema)."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from storage.database import create_engine
+
+    name = f"t_{secrets.token_hex(6)}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        await admin.dispose()

@@ -19,7 +19,7 @@ from storage.models import Ballot
 from tests.dialogue.steps import RECEIPT, WORDS, cast, choose_house, consent, enter, has_button
 from tests.plugins.sandbox import SANDBOX_TOKEN
 from tests.plugins.verifying import typed
-from tests.production.test_topology import SECRET, fresh_database, town_on  # noqa: F401 (a fixture)
+from tests.production.test_topology import SECRET, town_on
 
 RESIDENTS = 4
 
@@ -65,7 +65,7 @@ async def start_over(user: SandboxUser, r: dict[str, str]) -> str:
 
 @pytest.mark.postgres
 async def test_a_redis_restart_mid_dialogue_costs_a_fresh_start_never_a_double_vote(
-        tmp_path, fresh_database, pii_keys):  # noqa: F811
+        tmp_path, fresh_database, pii_keys):
     residents = await town_on(fresh_database, tmp_path, pii_keys)
     residents = residents[:RESIDENTS]
     redis = OwnRedis()

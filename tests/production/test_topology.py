@@ -7,12 +7,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-import secrets
 
 import aiohttp
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from bot.demo import HOUSES_CSV
 from bot.demo.registries import COLUMNS, agreeing_owners, generate
@@ -31,21 +29,6 @@ from bench.topology import Balancer, BotProcess, base_environment, free_port, un
 
 RESIDENTS = 6
 SECRET = "topology-secret-for-the-tests_42"
-
-
-@pytest.fixture
-async def fresh_database(postgres_url):
-    """A database of its own: the processes read only DATABASE_URL."""
-    name = f"t_{secrets.token_hex(6)}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        await admin.dispose()
 
 
 async def town_on(url: str, folder, pii_keys) -> list[dict[str, str]]:
