@@ -23,7 +23,7 @@ def with_sandbox_keys(settings: Settings) -> Settings:
 
 def vault_of(settings: Settings) -> PiiVault:
     settings.require("PII_HMAC_KEY", "PII_ENCRYPTION_KEY")
-    return PiiVault(settings.hmac_key, settings.encryption_key)
+    return PiiVault(settings.hmac_key, settings.encryption_key, settings.pii_key_version, settings.retired_keys)
 
 
 def signer_of(settings: Settings) -> Signer:

@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.dispatcher import create_dispatcher
+from bot.keys import vault_of
 from bot.menu import set_commands
 from bot.once import create_update_log
 from bot.ratelimit import bot_id_of
@@ -55,7 +56,7 @@ async def application(settings: Settings, *, token: str | None = None, api_url: 
     own_engine = engine is None
     engine = engine or create_engine(settings.database_url, **settings.engine_options())
     session_factory = create_session_factory(engine)
-    vault = PiiVault(settings.hmac_key, settings.encryption_key)
+    vault = vault_of(settings)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     bot = create_bot(token or settings.bot_token.get_secret_value(), api_url or settings.bot_api_url)
     prefix = fsm_prefix or settings.redis_prefix

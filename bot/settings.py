@@ -60,6 +60,19 @@ def _period(items: bytes | str, longest: int) -> int | None:
     return None
 
 
+def retired_pairs(text: str) -> list[tuple[int, str]]:
+    """PII_RETIRED_KEYS read as (version, key text) pairs; ValueError naming what is wrong."""
+    pairs: list[tuple[int, str]] = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        version, colon, key = item.partition(":")
+        if not colon or not version.strip().isdigit() or not 1 <= int(version) <= 32767:
+            raise ValueError("must be version:key pairs separated by commas, e.g. 1:<64 hex digits>")
+        if int(version) in dict(pairs):
+            raise ValueError(f"version {int(version)} is given twice")
+        pairs.append((int(version), key.strip()))
+    return pairs
+
+
 def key_weakness(text: str, raw: bytes) -> str | None:
     """Why a decoded key is not random enough to be used, or None.
 
@@ -91,6 +104,10 @@ class Settings(BaseSettings):
     default_locale: Literal["ru", "en"] = "ru"
     pii_hmac_key: SecretStr = SecretStr("")
     pii_encryption_key: SecretStr = SecretStr("")
+    # key rotation (`python -m bot keys rotate`): the version of PII_ENCRYPTION_KEY, written beside
+    # every seal, and the older keys still to be read, as "version:key" pairs separated by commas
+    pii_key_version: int = Field(default=1, ge=1, le=32767)
+    pii_retired_keys: SecretStr = SecretStr("")
     # the public board's Ed25519 key (a 32-byte seed) and the name its checkpoints are signed by
     board_signing_key: SecretStr = SecretStr("")
     board_name: str = Field(default="house-vote.local", pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$")
@@ -236,11 +253,23 @@ class Settings(BaseSettings):
                                  "`python -m bot keys`")
         return value
 
+    @field_validator("pii_retired_keys")
+    @classmethod
+    def _retired_keys(cls, value: SecretStr) -> SecretStr:
+        for version, text in retired_pairs(value.get_secret_value()):
+            weakness = key_weakness(text, decode_key(text, name=f"PII_RETIRED_KEYS {version}"))
+            if weakness:
+                raise ValueError(f"the key of version {version} {weakness}: it cannot have been made by "
+                                 "`python -m bot keys`")
+        return value
+
     @model_validator(mode="after")
     def _keys_differ(self) -> Settings:
         seen: dict[bytes, str] = {}
-        for field_name, name in _KEY_NAMES.items():
-            text = getattr(self, field_name).get_secret_value()
+        named = [(name, getattr(self, field_name).get_secret_value()) for field_name, name in _KEY_NAMES.items()]
+        named += [(f"PII_RETIRED_KEYS {version}", text)
+                  for version, text in retired_pairs(self.pii_retired_keys.get_secret_value())]
+        for name, text in named:
             if not text:
                 continue
             raw = decode_key(text, name=name)
@@ -248,6 +277,9 @@ class Settings(BaseSettings):
                 # one key for two purposes: whoever learns one has both
                 raise ValueError(f"{name}: must differ from {seen[raw]}: generate one with `python -m bot keys`")
             seen[raw] = name
+        if self.pii_key_version in dict(retired_pairs(self.pii_retired_keys.get_secret_value())):
+            raise ValueError(f"PII_RETIRED_KEYS: version {self.pii_key_version} is PII_KEY_VERSION, the "
+                             "current key's: a retired key has an older version")
         return self
 
     @property
@@ -258,6 +290,12 @@ class Settings(BaseSettings):
     def encryption_key(self) -> bytes:
         secret = self._required(self.pii_encryption_key, "PII_ENCRYPTION_KEY")
         return decode_key(secret, name="PII_ENCRYPTION_KEY")
+
+    @property
+    def retired_keys(self) -> dict[int, bytes]:
+        """The retired encryption keys by version (PII_RETIRED_KEYS)."""
+        return {version: decode_key(text, name=f"PII_RETIRED_KEYS {version}")
+                for version, text in retired_pairs(self.pii_retired_keys.get_secret_value())}
 
     @property
     def board_seed(self) -> bytes:

@@ -35,20 +35,37 @@ class PiiVault:
     `hmac_key` and `encryption_key` are 32 random bytes each (`settings.hmac_key`,
     `settings.encryption_key`). `key_version` is written next to every seal (the
     `key_version` columns) and bound into it, so a blob opened under the wrong version fails.
+    `retired` maps older versions to their encryption keys: what they sealed can still be opened
+    (and re-sealed by `python -m bot keys rotate`), nothing new is sealed with them.
     """
 
-    def __init__(self, hmac_key: bytes, encryption_key: bytes, key_version: int = 1) -> None:
-        for name, key in (("hmac_key", hmac_key), ("encryption_key", encryption_key)):
+    def __init__(self, hmac_key: bytes, encryption_key: bytes, key_version: int = 1,
+                 retired: Mapping[int, bytes] | None = None) -> None:
+        retired = dict(retired or {})
+        keys = [("hmac_key", hmac_key), ("encryption_key", encryption_key)]
+        keys += [(f"retired key {version}", key) for version, key in retired.items()]
+        for name, key in keys:
             if not isinstance(key, bytes) or len(key) != KEY_BYTES:
                 raise ValueError(f"{name} must be {KEY_BYTES} bytes")
-        if hmac_key == encryption_key:
-            raise ValueError("hmac_key and encryption_key must differ")
-        if not 1 <= key_version <= 32767:
-            raise ValueError("key_version must be between 1 and 32767")
+        if len({key for _, key in keys}) != len(keys):
+            raise ValueError("hmac_key, encryption_key and the retired keys must all differ")
+        for version in (key_version, *retired):
+            if not 1 <= version <= 32767:
+                raise ValueError("key versions must be between 1 and 32767")
+        if key_version in retired:
+            raise ValueError(f"key version {key_version} is the current one and cannot be retired too")
         self._hmac_key = hmac_key
         self._keyed: dict[str, hmac.HMAC] = {}
         self._aead = AESGCM(encryption_key)
         self.key_version = key_version
+        # newest first: a blob of unknown version is tried against the likeliest key first
+        self._openers = {key_version: self._aead} | {
+            version: AESGCM(retired[version]) for version in sorted(retired, reverse=True)}
+
+    @property
+    def versions(self) -> tuple[int, ...]:
+        """The key versions this vault can open, the current one first."""
+        return tuple(self._openers)
 
     def __repr__(self) -> str:
         return f"PiiVault(key_version={self.key_version})"
@@ -86,18 +103,27 @@ class PiiVault:
         nonce = os.urandom(NONCE_BYTES)
         return nonce + self._aead.encrypt(nonce, plaintext, self._associated_data())
 
-    def open(self, blob: bytes) -> dict[str, Any]:
-        """The dict sealed in `blob`; raises SealError if it was altered or is not ours."""
+    def open(self, blob: bytes, key_version: int | None = None) -> dict[str, Any]:
+        """The dict sealed in `blob` (with `key_version`, or with any key this vault holds);
+        raises SealError if it was altered or is not ours."""
         if len(blob) < NONCE_BYTES + 16:
             raise SealError("the sealed data is truncated")
         nonce, ciphertext = blob[:NONCE_BYTES], blob[NONCE_BYTES:]
-        try:
-            plaintext = self._aead.decrypt(nonce, ciphertext, self._associated_data())
-        except InvalidTag:
-            raise SealError(
-                f"the sealed data was altered or sealed with another key (key version {self.key_version})"
-            ) from None
-        return json.loads(plaintext)
+        versions = self.versions if key_version is None else (key_version,)
+        for version in versions:
+            opener = self._openers.get(version)
+            if opener is None:
+                continue
+            try:
+                return json.loads(opener.decrypt(nonce, ciphertext, self._associated_data(version)))
+            except InvalidTag:
+                continue
+        raise SealError("the sealed data was altered or sealed with a key this process does not hold "
+                        f"(key versions held: {', '.join(map(str, self.versions))})")
+
+    def reseal(self, blob: bytes, key_version: int | None = None) -> bytes:
+        """`blob` opened (see `open`) and sealed again with the current key."""
+        return self.seal(self.open(blob, key_version))
 
     def seal_text(self, data: dict[str, Any]) -> str:
         """`seal` as url-safe base64 text (no padding), for string-only stores such as FSM."""
@@ -111,8 +137,8 @@ class PiiVault:
             raise SealError("the sealed text is not url-safe base64") from None
         return self.open(blob)
 
-    def _associated_data(self) -> bytes:
-        return b"house-vote-pii:v%d" % self.key_version
+    def _associated_data(self, version: int | None = None) -> bytes:
+        return b"house-vote-pii:v%d" % (self.key_version if version is None else version)
 
 
 def checked_identifiers(identifiers: Mapping[str, str | None], kinds: Sequence[str]) -> dict[str, str | None]:

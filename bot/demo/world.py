@@ -15,15 +15,15 @@ from pydantic import SecretStr
 from sqlalchemy import update
 
 from bot.demo import HOUSES_CSV
+from bot.demo.registries import flats_in_a_house
+from bot.demo.residents import FLATS_PER_HOUSE, load_demo_registries, residents_for_page
+from bot.keys import vault_of
 from bot.settings import VAR_DIR, Settings
 from storage.database import create_engine, create_session_factory
 from storage.house_import import import_houses
 from storage.migrate import upgrade
-from storage.pii import PiiVault
 from storage.models import House
 from storage.repositories import HouseRepository, PollRepository
-from bot.demo.registries import flats_in_a_house
-from bot.demo.residents import FLATS_PER_HOUSE, load_demo_registries, residents_for_page
 
 DEMO_REGISTRIES_DIR = VAR_DIR / "demo-registries"
 DEMO_POLL_TITLE = "Программа реновации жилищного фонда"
@@ -75,7 +75,7 @@ async def prepare_world(settings: Settings, *, now: datetime | None = None,
     try:
         sessions = create_session_factory(engine)
         world = await _houses_and_poll(sessions, now or datetime.now(timezone.utc))
-        vault = PiiVault(settings.hmac_key, settings.encryption_key)
+        vault = vault_of(settings)
         summary = await load_demo_registries(sessions, vault, HOUSES_CSV, registries_dir)
         async with sessions() as session:
             poll = await PollRepository(session).get(world.poll_id)
@@ -122,7 +122,7 @@ def start_2017_vote(database_url: str) -> multiprocessing.process.BaseProcess:
 
 def _write_2017_vote(database_url: str) -> None:
     from bot.demo.replay_database import ensure_replay
-    from bot.keys import signer_of, vault_of
+    from bot.keys import signer_of
     from bot.settings import load_settings
 
     settings = sandbox_settings(load_settings(database_url=database_url))  # the sandbox's own keys
