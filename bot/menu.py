@@ -21,6 +21,7 @@ COMMANDS = (
     ("language", N_("Language")),
     ("settings", N_("Announcements on or off")),
     ("centre", N_("The information centre: contacts and claims")),
+    ("forget", N_("Withdraw consent and erase my data")),
     ("help", N_("How to vote")),
     ("cancel", N_("Stop the current step")),
 )

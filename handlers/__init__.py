@@ -10,11 +10,11 @@ def routers() -> list[Router]:
     """Every router in the order they must be tried; the fallback goes last."""
     from handlers import (
         address, admin, admin_polls, announce, chats, check, claims, corrections, counter, desk, entry, fallback,
-        polls, results, review, settings, start, stats, status, vote,
+        forget, polls, results, review, settings, start, stats, status, vote,
     )
 
     # the staff routers come last but one: a resident's update is matched before it reaches their
     # role checks, and a resident who sends a staff command falls through to the fallback
-    modules = (chats, start, status, settings, claims, results, check, stats, corrections, polls, address, entry,
+    modules = (chats, start, status, settings, forget, claims, results, check, stats, corrections, polls, address, entry,
                review, vote, admin, admin_polls, announce, desk, counter, fallback)
     return [module.create_router() for module in modules]

@@ -61,6 +61,7 @@ async def enter_poll(message: Message, state: FSMContext, session, resident, vau
     if not newcomer:
         await personal_traces.clear_remembered(message, state, await state.get_data())
     receipts = [] if newcomer else await BallotBox(session, vault).receipts(resident, poll.id)
+    receipts = [receipt for receipt in receipts if not receipt.withdrawn]  # withdrawn: as if never cast
     if receipts:
         await state.update_data(poll_id=poll.id)
         await state.set_state(Vote.choosing_poll)

@@ -113,7 +113,8 @@ def consent() -> Screen:
         "recovered; everything else encrypted. "
         "Messages with your data are deleted from this chat as soon as I have read them.\n"
         "How long: until the results of the vote are final, then the personal data is erased; "
-        "the ballot itself stays, without your data.\n\nDo you agree?"
+        "the ballot itself stays, without your data. You can withdraw your consent at any time: /forget.\n\n"
+        "Do you agree?"
     )
     return text, _keyboard([_button(_("✅ I agree"), ConsentCb(agree=True).pack()),
                             _button(_("Decline"), ConsentCb(agree=False).pack())])

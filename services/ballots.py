@@ -18,6 +18,7 @@ from storage.models import Ballot, BallotStatus, Poll, Resident
 from storage.pii import PiiVault
 from storage.errors import BallotNotFound, DuplicateBallot, DuplicatePerson, HouseNotInPoll, PollNotOpen
 from storage.repositories import BallotRepository, HouseRepository
+from storage.repositories.privacy import CONSENT_WITHDRAWN
 from storage.repositories.review import ReviewRepository
 from verification.calendar import MOSCOW, add_working_days
 from verification.levels import IDENTIFIERS, Field
@@ -46,6 +47,11 @@ class Receipt:
     cast_at: datetime
     expected_by: datetime
     changed_at: datetime | None = None  # when a change of choice made the ballot say what it says
+
+    @property
+    def withdrawn(self) -> bool:
+        """Withdrawn with the resident's consent (/forget) before its verdict: cast anew, it is this ballot again."""
+        return self.reasons == (CONSENT_WITHDRAWN,)
 
 
 class BallotRefused(Exception):
@@ -93,7 +99,8 @@ class BallotBox:
             ballot = await self._ballots.cast(
                 poll=poll, house=house, flat_number=draft.get(Field.FLAT) or "", resident=resident,
                 choice=choice, person_hmac=person, identifiers=identifiers,
-                sealed=self._vault.seal(dict(draft.values)), at=now, **coarse_attributes(draft, now),
+                sealed=self._vault.seal(dict(draft.values)), key_version=self._vault.key_version, at=now,
+                **coarse_attributes(draft, now),
             )
             await self._session.commit()
         except PollNotOpen:
@@ -112,9 +119,27 @@ class BallotBox:
             )
             await self._session.commit()
             raise BallotRefused("ballot.same_person_elsewhere") from None
-        except DuplicateBallot:
-            raise BallotRefused("ballot.already_cast") from None
+        except DuplicateBallot as duplicate:
+            if not await self._ballots.withdrawn(duplicate.ballot_id):
+                raise BallotRefused("ballot.already_cast") from None
+            ballot = await self._cast_again(duplicate.ballot_id, resident, draft, choice, person, identifiers, now)
         return self._receipt(ballot, poll, house.address)
+
+    async def _cast_again(self, ballot_id: int, resident: Resident, draft: Draft, choice: str, person: str,
+                          identifiers: dict[str, str | None], now: datetime):
+        """The account's ballot for the flat that it withdrew with its consent (/forget), cast again
+        with this data and choice: pending once more, under its old receipt."""
+        try:
+            ballot = await self._ballots.correct_personal_data(
+                ballot_id, person_hmac=person, identifiers=identifiers, sealed=self._vault.seal(dict(draft.values)),
+                at=now, key_version=self._vault.key_version, resident_id=resident.id, choice=choice,
+                **coarse_attributes(draft, now))
+            await self._session.commit()
+        except PollNotOpen:
+            raise BallotRefused("poll.closed") from None
+        except DuplicatePerson:
+            raise BallotRefused("ballot.same_person_elsewhere") from None
+        return ballot
 
     async def change_choice(self, *, resident: Resident, ballot_id: int, choice: str,
                             now: datetime | None = None) -> Receipt:
@@ -154,8 +179,8 @@ class BallotBox:
         try:
             ballot = await self._ballots.correct_personal_data(
                 ballot_id, person_hmac=person, identifiers=identifiers,
-                sealed=self._vault.seal(dict(draft.values)), at=now, resident_id=resident.id,
-                **coarse_attributes(draft, now))
+                sealed=self._vault.seal(dict(draft.values)), key_version=self._vault.key_version, at=now,
+                resident_id=resident.id, **coarse_attributes(draft, now))
             await self._session.commit()
         except BallotNotFound:
             raise BallotRefused("ballot.not_found") from None
@@ -186,12 +211,12 @@ class BallotBox:
         return [self._receipt(b, b.poll, b.house.address) for b in ballots]
 
     async def correctable(self, receipts: list[Receipt], now: datetime | None = None) -> set[int]:
-        """The ballots whose data the resident may still correct: not counted, poll still open."""
+        """The ballots whose data the resident may still correct: not counted, data kept, poll open."""
         now, board = now or datetime.now(timezone.utc), PollBoard(self._session)
         found = set()
         for receipt in receipts:
-            if receipt.status == BallotStatus.COUNTED:
-                continue
+            if receipt.status == BallotStatus.COUNTED or await self._ballots.sealed_data(receipt.ballot_id) is None:
+                continue  # counted, or its data erased (a ballot withdrawn with consent is cast anew)
             poll = await board.get(receipt.poll_id)
             if poll is not None and poll.accepts_ballots_at(now):
                 found.add(receipt.ballot_id)

@@ -132,7 +132,8 @@ class PaperDesk:
             ballot = await self._ballots.cast(
                 poll=poll, house=house, flat_number=draft.values["flat"], resident=None, choice=choice,
                 person_hmac=person, identifiers=identifiers, sealed=self._vault.seal(dict(draft.values)),
-                at=at, channel=Channel.PAPER, received_at=now, **coarse_attributes(draft, at))
+                key_version=self._vault.key_version, at=at, channel=Channel.PAPER, received_at=now,
+                **coarse_attributes(draft, at))
         except PollNotOpen:
             raise RowRefused(f"cast_at {at.astimezone(MOSCOW):%d.%m.%Y %H:%M} is outside the poll's voting "
                              "time (or the poll is still a draft)", "paper.outside") from None

@@ -217,6 +217,23 @@ class Resident(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class ConsentKind(StrEnum):
+    GRANTED = "granted"
+    WITHDRAWN = "withdrawn"
+
+
+class ConsentEvent(Base):
+    """The consent log (152-FZ): each grant and withdrawal of consent, kept after a withdrawal."""
+
+    __tablename__ = "consent_events"
+    __table_args__ = (CheckConstraint(_one_of("kind", ConsentKind), name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(9))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class Ballot(Base):
     """A vote for one flat in one poll, identified to the resident by its receipt code.
 
@@ -288,8 +305,11 @@ class BallotPersonalData(Base):
     snils_hmac: Mapped[str | None] = mapped_column(String(64), index=True)
     fls_hmac: Mapped[str | None] = mapped_column(String(64), index=True)
     property_document_hmac: Mapped[str | None] = mapped_column(String(64))
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)
-    key_version: Mapped[int] = mapped_column(SmallInteger, default=1)
+    #: None once erased (`erased_at`): after the poll's purge, or when the resident withdrew
+    #: consent; the digests stay, so counting and de-duplication still hold
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    key_version: Mapped[int | None] = mapped_column(SmallInteger, default=1)
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     ballot: Mapped[Ballot] = relationship(back_populates="personal_data", lazy="raise")
 

@@ -136,10 +136,20 @@ _REVIEW_REASONS = (
               "counts."),
            N_("File a claim from /status or contact the centre with your documents: /centre.")),
 )
+# decided by the resident: consent withdrawn (/forget) while the ballot waited for the registries
+_RESIDENT_REASONS = (
+    Reason("consent.withdrawn",
+           N_("You withdrew your consent to the processing of your personal data before the registries "
+              "had checked this ballot, so it was withdrawn and is not counted."),
+           N_("To vote again, send /start, give your consent and enter your data anew.")),
+)
 #: the reasons the registries' answers give (`decide`)
 REASONS: Mapping[str, Reason] = {reason.code: reason for reason in _REASONS}
 #: the reasons an operator's review decision gives
 REVIEW_REASONS: Mapping[str, Reason] = {reason.code: reason for reason in _REVIEW_REASONS}
+#: every reason a stored ballot may carry, whoever gave it
+KNOWN_REASONS: Mapping[str, Reason] = {
+    reason.code: reason for reason in (*_REASONS, *_REVIEW_REASONS, *_RESIDENT_REASONS)}
 
 
 #: which answers a reason puts in doubt, by its code's first part ("fls.not_this_flat" → the FLS);
@@ -158,7 +168,7 @@ def fields_to_fix(codes) -> tuple[Field, ...]:
 
 def reason(code: str) -> Reason:
     """The reason behind a stored code, so a verdict can be rendered again later."""
-    found = REASONS.get(code) or REVIEW_REASONS.get(code)
+    found = KNOWN_REASONS.get(code)
     if found is None:
         raise KeyError(code)
     return found

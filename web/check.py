@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from services.board import BoardDesk, Lookup, Standing
 from storage.receipts import RECEIPT_ALPHABET, RECEIPT_LENGTH, normalise_receipt
-from verification.decision import APPEAL, REASONS, REVIEW_REASONS
+from verification.decision import APPEAL, KNOWN_REASONS
 from web.site import linker, number_in, reader, render, texts_of
 from web.words import N_, PHASES
 
@@ -186,8 +186,7 @@ def _result(found: Lookup, texts) -> dict:
     result = {"standing": found.standing.value, "verdict": texts(STANDINGS[found.standing], channel=channel),
               "reasons": [], "row": None, "appeal": None}
     if found.standing is Standing.REJECTED:
-        known = [REASONS.get(code) or REVIEW_REASONS[code] for code in found.reasons
-                 if code in REASONS or code in REVIEW_REASONS]
+        known = [KNOWN_REASONS[code] for code in found.reasons if code in KNOWN_REASONS]
         result["reasons"] = [(reason.render(texts), reason.render_advice(texts)) for reason in known]
         result["appeal"] = texts(APPEAL)
     if found.standing is Standing.REPLACED and found.replaced_in:

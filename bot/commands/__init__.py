@@ -11,9 +11,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from bot.commands import (
-    audit, broadcaster, demo, houses, keys, migrate, paper, polls, registry, replay, report, results, run, sandbox,
-    staff, texts, verify_board, web, webhook, worker,
+    audit, broadcaster, demo, houses, keys, migrate, paper, polls, purge, registry, replay, report, results, run,
+    sandbox, staff, texts, verify_board, web, webhook, worker,
 )
 
 COMMANDS: list[ModuleType] = [migrate, houses, polls, keys, run, webhook, sandbox, texts, registry, demo, worker,
-                              broadcaster, report, results, paper, replay, web, verify_board, staff, audit]
+                              broadcaster, report, results, paper, purge, replay, web, verify_board, staff, audit]

@@ -37,6 +37,7 @@ from storage.receipts import new_receipt_code, normalise_receipt
 from storage.repositories.checks import RegistryCheckRepository
 from storage.repositories.flats import FlatRepository, canonical_flat_number
 from storage.repositories.polls import PollRepository
+from storage.repositories.privacy import CONSENT_WITHDRAWN
 from storage.types import utcnow
 
 RECEIPT_ATTEMPTS = 5
@@ -163,7 +164,7 @@ class BallotRepository:
     async def correct_personal_data(
         self, ballot_id: int, *, person_hmac: str, identifiers: Mapping[str, str | None],
         sealed: bytes, at: datetime, key_version: int = 1, resident_id: int | None = None,
-        age_band: str | None = None, gender: str | None = None,
+        age_band: str | None = None, gender: str | None = None, choice: str | None = None,
     ) -> Ballot:
         """Replaces a ballot's personal data and sends it to be checked again.
 
@@ -172,7 +173,8 @@ class BallotRepository:
         to pending with no reasons; a `data_corrected` event names which identifiers changed
         (never their values); the check is queued afresh and an unsent notice about the old
         verdict dropped (`RegistryCheckRepository.requeue`); earlier verdict events stay as
-        history. `resident_id`, when given, must own the ballot. Raises BallotNotFound,
+        history. `choice`, when given, replaces the choice too (a withdrawn ballot cast again).
+        `resident_id`, when given, must own the ballot. Raises BallotNotFound,
         PollNotOpen (corrections are taken while the poll is open), DuplicatePerson (this
         person already voted for the flat on another ballot), ValueError for a bad kind or
         digest. The caller commits.
@@ -194,6 +196,8 @@ class BallotRepository:
                 _holding(data, hmacs, sealed, key_version)
                 ballot.person_hmac = person_hmac
                 ballot.age_band, ballot.gender = age_band, gender
+                if choice is not None:
+                    ballot.choice = Choice(choice).value
                 ballot.status = BallotStatus.PENDING
                 ballot.reasons = []
                 ballot.verified_at = None
@@ -208,7 +212,8 @@ class BallotRepository:
             # not chained: the database's error carries the statement's parameters (digests)
             raise DuplicatePerson(theirs.id, theirs.resident_id) from None
         self.session.add(BallotEvent(ballot_id=ballot_id, at=at, kind=EventKind.DATA_CORRECTED,
-                                     detail={"changed": changed, "previous_status": previous_status}))
+                                     detail={"changed": changed, "previous_status": previous_status}
+                                     | ({"choice": choice} if choice is not None else {})))
         await RegistryCheckRepository(self.session).requeue(ballot_id, at=at)
         await self.session.flush()
         return ballot
@@ -227,6 +232,12 @@ class BallotRepository:
             statement = statement.where(Ballot.poll_id == poll_id)
         result = await self.session.scalars(_with_places(statement.order_by(Ballot.created_at, Ballot.id)))
         return list(result.unique())
+
+    async def withdrawn(self, ballot_id: int) -> bool:
+        """Whether the ballot was withdrawn by its resident (consent withdrawn while it was pending)."""
+        ballot = await self.session.get(Ballot, ballot_id)
+        return ballot is not None and ballot.status == BallotStatus.REJECTED and \
+            list(ballot.reasons) == [CONSENT_WITHDRAWN]
 
     async def sealed_data(self, ballot_id: int) -> bytes | None:
         """The sealed personal data of a ballot (None once erased), for a correction by its owner."""
@@ -332,5 +343,5 @@ def _holding(data: BallotPersonalData, hmacs: Mapping[str, str | None], sealed: 
     """`data` set to hold these digests and this sealed data (a cast, or a correction)."""
     for kind, value in hmacs.items():
         setattr(data, f"{kind}_hmac", value)
-    data.sealed, data.key_version = sealed, key_version
+    data.sealed, data.key_version, data.erased_at = sealed, key_version, None
     return data

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Resident
+from storage.models import ConsentEvent, ConsentKind, Resident
 from storage.repositories.dialect import conflict_insert
 
 LANGUAGE_MAX = 8
@@ -56,10 +56,25 @@ class ResidentRepository:
         await self.session.flush()
 
     async def record_consent(self, resident: Resident, at: datetime) -> None:
-        """Records consent to personal-data processing (the first consent is kept)."""
+        """Records consent to personal-data processing (the consent in force is kept) and logs the
+        grant. The caller commits."""
         if resident.consent_at is None:
             resident.consent_at = at
+            self.session.add(ConsentEvent(resident_id=resident.id, kind=ConsentKind.GRANTED, at=at))
             await self.session.flush()
+
+    async def withdraw_consent(self, resident: Resident, at: datetime, *, language: str) -> None:
+        """Consent withdrawn and logged; the account keeps only what its ballots need (its
+        Telegram id, which also keeps one account to one ballot a flat): its language goes back
+        to `language`, announcements to their default, reachability is forgotten. The caller commits."""
+        resident.consent_at, resident.unreachable_at = None, None
+        resident.language, resident.announcements = _checked_language(language), True
+        self.session.add(ConsentEvent(resident_id=resident.id, kind=ConsentKind.WITHDRAWN, at=at))
+        await self.session.flush()
+
+    async def consent_log(self, resident_id: int) -> list[ConsentEvent]:
+        statement = select(ConsentEvent).where(ConsentEvent.resident_id == resident_id).order_by(ConsentEvent.id)
+        return list((await self.session.execute(statement)).scalars())
 
     async def mark_unreachable(self, telegram_id: int, at: datetime) -> bool:
         """Marks a chat Telegram refuses to deliver to (bot blocked, account deleted).

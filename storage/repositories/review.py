@@ -127,7 +127,8 @@ class ReviewRepository:
 
     async def has_personal_data(self, ballot_id: int) -> bool:
         return await self.session.scalar(
-            select(func.count()).select_from(BallotPersonalData).where(BallotPersonalData.ballot_id == ballot_id)) > 0
+            select(func.count()).select_from(BallotPersonalData)
+            .where(BallotPersonalData.ballot_id == ballot_id, BallotPersonalData.sealed.is_not(None))) > 0
 
     async def published_counted(self, ballot: Ballot) -> bool:
         """Whether the ballot is counted in a publication already made: the public board is

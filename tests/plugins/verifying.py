@@ -25,9 +25,10 @@ async def verifying(tmp_path, houses_template, pii_keys) -> AsyncIterator[tuple]
 
 
 @asynccontextmanager
-async def verifying_stand(tmp_path, houses_template, pii_keys, *, settings: dict | None = None
-                          ) -> AsyncIterator[tuple]:
-    """The bot with the verifier running and a few houses' made-up registries loaded."""
+async def verifying_stand(tmp_path, houses_template, pii_keys, *, settings: dict | None = None,
+                          verification: bool = True) -> AsyncIterator[tuple]:
+    """The bot with the verifier running (unless `verification` is False: then the test runs it
+    when it wants, with `bot.runners.verification_running`) and a few houses' made-up registries."""
     database_file = tmp_path / "vote.sqlite3"
     shutil.copy(houses_template, database_file)
     with HOUSES_CSV.open(encoding="utf-8") as source:
@@ -39,7 +40,7 @@ async def verifying_stand(tmp_path, houses_template, pii_keys, *, settings: dict
         for name in COLUMNS:
             await import_registry(session, name, summary.files[name], vault)
     await engine.dispose()
-    async with voting_stand(database_file, pii_keys=pii_keys, verification=True, settings=settings) as stand:
+    async with voting_stand(database_file, pii_keys=pii_keys, verification=verification, settings=settings) as stand:
         yield stand, summary
 
 
