@@ -14,6 +14,7 @@ from datetime import date, datetime, timezone
 from typing import Protocol
 
 from counting.breakdowns import age_band
+from services.audit import AuditLog, actor_of
 from storage.models import Ballot, BallotStatus, Poll, Resident
 from storage.pii import PiiVault
 from storage.errors import BallotNotFound, DuplicateBallot, DuplicatePerson, HouseNotInPoll, PollNotOpen
@@ -181,6 +182,8 @@ class BallotBox:
                 ballot_id, person_hmac=person, identifiers=identifiers,
                 sealed=self._vault.seal(dict(draft.values)), key_version=self._vault.key_version, at=now,
                 resident_id=resident.id, **coarse_attributes(draft, now))
+            await AuditLog(self._session).append(actor_of(resident.telegram_id), "ballot.correct",
+                                                 f"ballot:{ballot_id}", {"receipt": ballot.receipt_code}, at=now)
             await self._session.commit()
         except BallotNotFound:
             raise BallotRefused("ballot.not_found") from None

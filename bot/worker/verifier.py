@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.logs import first_line
 from bot.worker.loops import wait_or_stop
+from services.audit import AuditLog
 from services.checking import BatchRegistries, Checker, Prepared, RetryDelays
 from storage.models import BallotStatus
 from storage.pii import PiiVault
@@ -35,6 +36,7 @@ from storage.types import utcnow
 from verification.asking import Registries
 
 log = logging.getLogger(__name__)
+AUDIT_ACTOR = "worker"
 
 __all__ = ["Round", "Verifier", "run_verifier", "tune_gc"]
 
@@ -155,8 +157,9 @@ class Verifier:
 
     async def _record(self, taken: _Taken, results: list[CheckResult]) -> Round:
         async with self._write_turn, self._sessions.begin() as session:
-            recorded = await RegistryCheckRepository(session).record(
-                taken.token, results, now=self._now())
+            now = self._now()
+            recorded = await RegistryCheckRepository(session).record(taken.token, results, now=now)
+            await _audit_verdicts(session, [r for r in results if r.ballot_id in recorded], now)
         done = Round(leased=len(taken.batch), ballot_ids=[b.ballot_id for b in taken.batch],
                      lost=len(results) - len(recorded))
         for result in (r for r in results if r.ballot_id in recorded):
@@ -175,6 +178,17 @@ class Verifier:
                     taken.token, [b.ballot_id for b in taken.batch], due_at=due_at)
         except Exception as error:  # the lease runs out anyway
             log.warning("could not hand back %d ballots (%s)", len(taken.batch), type(error).__name__)
+
+
+async def _audit_verdicts(session: AsyncSession, results: list[CheckResult], at: datetime) -> None:
+    """One audit entry for a round's verdicts, in the transaction that records them: which ballots
+    were counted and which rejected with which reasons (ids and codes: no personal data)."""
+    verdicts = sorted((r for r in results if r.status != BallotStatus.PENDING), key=lambda r: r.ballot_id)
+    if not verdicts:
+        return
+    detail = {"counted": [r.ballot_id for r in verdicts if r.status == BallotStatus.COUNTED],
+              "rejected": [[r.ballot_id, list(r.reasons)] for r in verdicts if r.status == BallotStatus.REJECTED]}
+    await AuditLog(session).append(AUDIT_ACTOR, "verdicts", f"ballots:{len(verdicts)}", detail, at=at)
 
 
 async def run_verifier(*, session_factory: async_sessionmaker[AsyncSession], vault: PiiVault,

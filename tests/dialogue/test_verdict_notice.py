@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import csv
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from services.audit import AuditLog
 from storage.models import Ballot
+from storage.staff import AuditEntry
 from tests.plugins.verifying import resident, vote_as
 
 async def test_an_owner_is_told_the_vote_was_counted(verifying):
@@ -74,6 +76,20 @@ async def test_corrected_data_is_checked_again_and_counted(verifying):
     async with stand.sessions() as session:
         ballots = list(await session.scalars(select(Ballot)))
         assert [(b.receipt_code, b.status) for b in ballots] == [(code, "counted")]
+        entries = list(await session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+    # the audit log tells the story: rejected with its reason, corrected by the resident, counted
+    story = [(e.actor, e.action, e.detail) for e in entries]
+    ballot_id = ballots[0].id
+    assert story == [("worker", "verdicts", {"counted": [], "rejected": [[ballot_id, ["fls.not_this_flat"]]]}),
+                     ("tg:1504", "ballot.correct", {"receipt": code}),
+                     ("worker", "verdicts", {"counted": [ballot_id], "rejected": []})]
+    # and a verdict rewritten afterwards is caught
+    async with stand.sessions.begin() as session:
+        await session.execute(update(AuditEntry).where(AuditEntry.id == entries[0].id)
+                              .values(detail={"counted": [ballot_id], "rejected": []}))
+    async with stand.sessions() as session:
+        report = await AuditLog(session).verify()
+    assert not report.intact and report.problems[0].first == entries[0].id
 
 
 async def test_a_rejection_is_fixed_from_its_notice_in_one_tap_in_english(verifying):
