@@ -11,7 +11,9 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramServerError
-from aiogram.methods import AnswerCallbackQuery, Response, TelegramMethod
+from aiogram.methods import (
+    AnswerCallbackQuery, EditMessageCaption, EditMessageReplyMarkup, EditMessageText, Response, TelegramMethod,
+)
 from aiogram.methods.base import TelegramType
 from aiogram.types import User
 
@@ -40,11 +42,29 @@ class LateCallbackAnswers(BaseRequestMiddleware):
             return Response[bool](ok=True, result=True)  # type: ignore[return-value]
 
 
+class UnchangedEdits(BaseRequestMiddleware):
+    """An edit into what the message already shows is refused ("message is not modified"): a second
+    tap on a button, or a late one, whose first already made the change. What the edit was for holds,
+    so the handler goes on instead of failing the update."""
+
+    EDITS = (EditMessageText, EditMessageReplyMarkup, EditMessageCaption)
+
+    async def __call__(self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot,
+                       method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
+        try:
+            return await make_request(bot, method)
+        except TelegramBadRequest as error:
+            if not isinstance(method, self.EDITS) or "message is not modified" not in error.message.lower():
+                raise
+            return Response[bool](ok=True, result=True)  # type: ignore[return-value]
+
+
 def create_bot(token: str, api_url: str = TELEGRAM_API_URL) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_url)) if api_url != TELEGRAM_API_URL \
         else AiohttpSession()
     session.middleware(ApiCallMetrics())
     session.middleware(LateCallbackAnswers())
+    session.middleware(UnchangedEdits())
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 

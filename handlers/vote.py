@@ -13,8 +13,15 @@ from handlers.states import Vote
 from services.ballots import BallotBox, BallotRefused
 
 
+def _on_an_earlier_message(query: CallbackQuery, data: dict) -> bool:
+    """A press on a "are you sure?" message other than the one now asking (left on screen by a
+    restart, or late from another device): it answers a question no longer asked."""
+    return data.get("confirm_message") not in (None, query.message.message_id)
+
+
 async def choice_made(query: CallbackQuery, callback_data: ChoiceCb, state: FSMContext, poll) -> None:
-    await state.update_data(choice=callback_data.choice.value)
+    # the question is asked in the pressed message itself: only its buttons answer it
+    await state.update_data(choice=callback_data.choice.value, confirm_message=query.message.message_id)
     await state.set_state(Vote.confirming)
     text, markup = views.confirm(callback_data.choice, poll)
     await query.answer()
@@ -33,6 +40,9 @@ async def back_from_choice(query: CallbackQuery, state: FSMContext, session, pol
 
 
 async def back_from_confirm(query: CallbackQuery, state: FSMContext, poll) -> None:
+    if _on_an_earlier_message(query, await state.get_data()):
+        await query.answer(views.out_of_date(), show_alert=True)
+        return
     await state.set_state(Vote.choosing)
     text, markup = views.vote_question(poll)
     await query.answer()
@@ -41,6 +51,9 @@ async def back_from_confirm(query: CallbackQuery, state: FSMContext, poll) -> No
 
 async def cast(query: CallbackQuery, state: FSMContext, session, poll, resident, vault, bot: Bot) -> None:
     data = await state.get_data()
+    if _on_an_earlier_message(query, data):
+        await query.answer(views.out_of_date(), show_alert=True)
+        return
     box = BallotBox(session, vault)
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)

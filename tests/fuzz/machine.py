@@ -30,6 +30,7 @@ from sandbox.user_actions import user_presses, user_sends
 from sandbox.views import chat_view, telegram_message
 from tests.dialogue.steps import KUBINKA, KUBINKA_HOUSE, RECEIPT
 from tests.fuzz import inputs
+from sandbox.message_methods import NOT_MODIFIED
 from tests.fuzz.harness import SANDBOX_LOGGER, UPDATE_TIMEOUT, FuzzStand, Outcome
 
 # --- documented silences -------------------------------------------------------------------------
@@ -46,7 +47,10 @@ SILENT_MESSAGES: frozenset[tuple[str | None, str]] = frozenset()
 #: tidy-ups that would catch one (flow.take_buttons_off, flow._edited, personal_traces.clear) have
 #: not met a refusal in any run, so one showing up is a finding first; add it here, with the code
 #: that catches it, once it is judged harmless
-EXPECTED_REFUSALS: frozenset[tuple[str, str]] = frozenset()
+#: an edit into what the message shows already, from a second or late tap (bot.telegram.UnchangedEdits
+#: takes it as done): unavoidable, since both taps carry the message as it was when pressed
+EXPECTED_REFUSALS: frozenset[tuple[str, str]] = frozenset(
+    (method, f"Bad Request: {NOT_MODIFIED}") for method in ("editMessageText", "editMessageReplyMarkup"))
 
 STAGES = (Vote.consent.state, Vote.address.state, Vote.picking_house.state, Vote.entering.state,
           Vote.reviewing.state, Vote.choosing.state, Vote.confirming.state, None)
@@ -88,8 +92,9 @@ class KnownBug:
                 and (data == self.data or (self.data.endswith(":") and data.startswith(self.data))))
 
 
-#: bugs found by this machine, each reproduced in test_found.py; the main run leaves out the presses
-#: that trigger them, so that it keeps guarding everything else
+#: presses the main run still leaves out. Each showed a bug that is fixed and guarded by its test in
+#: test_found.py; left in, they also reach a message the bot has since deleted (personal data
+#: cleared from the chat), whose edit Telegram refuses ("message to edit not found"): open work
 KNOWN_BUGS = (
     KnownBug(DOUBLE, None, "nav:cancel"),  # test_a_double_tap_on_cancel
     KnownBug(DOUBLE, Vote.choosing.state, "nav:back"),  # test_a_double_tap_on_back_from_yes_or_no
@@ -119,8 +124,9 @@ class DialogueFuzz(RuleBasedStateMachine):
 
     #: presses left out of the run: they trigger bugs test_found.py reproduces
     LEFT_OUT: tuple[KnownBug, ...] = KNOWN_BUGS
-    #: late presses (`press_taken_away`) fail wherever a handler edits the pressed message, which
-    #: is almost everywhere (test_found.py): the run leaves them out until that is fixed
+    #: late presses (`press_taken_away`) of buttons the bot took away: still left out of the run, as
+    #: one on a message the bot has since deleted (personal data cleared from the chat) fails the
+    #: edit ("message to edit not found"); test_found.py shows the late presses that are fixed
     LATE_PRESSES = False
 
     def __init__(self, stand: FuzzStand) -> None:

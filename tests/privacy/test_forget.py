@@ -9,7 +9,7 @@ from storage.models import (
     Ballot, BallotPersonalData, ConsentEvent, OutboxMessage, RegistryCheck, Resident,
 )
 from storage.staff import AuditEntry
-from tests.plugins.verifying import resident, verifying_stand, vote_as
+from tests.plugins.verifying import verifying_stand, vote_as
 
 WITHDRAW = "Отозвать согласие"
 KEEP = "Не отзывать"
