@@ -12,8 +12,6 @@ import inspect
 import sys
 from collections.abc import Sequence
 
-from sqlalchemy.exc import DBAPIError
-
 from bot.commands import COMMANDS
 from bot.commands.runtime import CommandError
 from bot.logs import first_line
@@ -48,14 +46,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             result = asyncio.run(result)
     except (ConfigError, CommandError) as error:
         fail(str(error))
-    except DBAPIError as error:
-        fail(f"the database refused: {first_line(error.orig)}")
-    except OSError as error:
+    except OSError as error:  # never a DBAPIError as well: checking that one later changes nothing
         fail(f"cannot reach the database: {first_line(error)}")
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # a fault of the program itself: still one line; -X dev shows where
+    except Exception as error:
+        # SQLAlchemy is imported here, not at start: `--help` and the commands without a database skip it
+        from sqlalchemy.exc import DBAPIError
+
+        if isinstance(error, DBAPIError):
+            fail(f"the database refused: {first_line(error.orig)}")
+        # a fault of the program itself: still one line; -X dev shows where
         if sys.flags.dev_mode:
             raise
         fail(f"unexpected {type(error).__name__}: {first_line(error)} "

@@ -7,7 +7,6 @@ import json
 from bot.commands.moments import shown
 from bot.commands.runtime import cut, database, table
 from bot.settings import load_settings
-from services.audit import AuditLog
 
 SHOWN_BY_DEFAULT = 20
 DETAIL_SHOWN = 60
@@ -42,6 +41,8 @@ def _positive(text: str) -> int:
 
 
 async def run_verify(args: argparse.Namespace) -> int:
+    from services.audit import AuditLog
+
     async with database(load_settings()) as sessions, sessions() as session:
         report = await AuditLog(session).verify(since=args.since.strip().lower())
     if not report.intact:
@@ -55,6 +56,8 @@ async def run_verify(args: argparse.Namespace) -> int:
 
 
 async def run_show(args: argparse.Namespace) -> int:
+    from services.audit import AuditLog
+
     async with database(load_settings()) as sessions, sessions() as session:
         entries = await AuditLog(session).newest(args.last)
     if not entries:

@@ -5,10 +5,8 @@ import argparse
 from pathlib import Path
 
 from bot.commands.registry import import_file, print_report
-from bot.commands.runtime import CommandError
+from bot.commands.runtime import CommandError, filled_when_used
 from bot.demo import HOUSES_CSV
-from bot.demo.registries import COLUMNS, generate, houses_from_csv
-from bot.demo.world import DEMO_REGISTRIES_DIR, sandbox_settings
 from bot.settings import load_settings
 
 SHOWN_FIELDS = ("full_name", "birth_date", "passport", "snils", "fls", "property_document")
@@ -25,6 +23,14 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
         "rejections. Prints residents to vote as. With --import the files are loaded into the "
         "registry tables (the sandbox's keys are used when PII keys are not set).",
     )
+    # the default --out is bot.demo.world's, which imports storage (SQLAlchemy): read once this command is used
+    filled_when_used(parser, _arguments)
+    parser.set_defaults(handler=run)
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    from bot.demo.world import DEMO_REGISTRIES_DIR
+
     parser.add_argument("--houses", required=True, type=Path, metavar="FILE.csv",
                         help="houses CSV with unom and address columns")
     parser.add_argument("--flats-per-house", required=True, type=int, metavar="N",
@@ -36,10 +42,12 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
                         help="only the first N houses of the file")
     parser.add_argument("--import", dest="load", action="store_true",
                         help="also load the four files into the registry tables")
-    parser.set_defaults(handler=run)
 
 
 async def run(args: argparse.Namespace) -> int:
+    from bot.demo.registries import COLUMNS, generate, houses_from_csv
+    from bot.demo.world import sandbox_settings
+
     if args.flats_per_house < 1:
         raise CommandError("--flats-per-house must be at least 1")
     try:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from bot.commands.runtime import CommandError, database
 from bot.settings import load_settings
-from storage.house_import import HouseFileError, import_houses
 
 
 def add_parser(subcommands: argparse._SubParsersAction) -> None:
@@ -25,6 +24,8 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
+    from storage.house_import import HouseFileError, import_houses
+
     settings = load_settings()
     if not args.file.is_file():
         raise CommandError(f"{args.file}: no such file")

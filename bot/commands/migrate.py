@@ -5,8 +5,6 @@ import argparse
 
 from bot.commands.runtime import shown_url
 from bot.settings import load_settings
-from storage.database import create_engine
-from storage.migrate import current_revision, upgrade
 
 
 def add_parser(subcommands: argparse._SubParsersAction) -> None:
@@ -20,6 +18,9 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
+    from storage.database import create_engine
+    from storage.migrate import current_revision, upgrade
+
     settings = load_settings()
     engine = create_engine(settings.database_url)
     try:

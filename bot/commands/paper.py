@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from bot.commands.runtime import CommandError, database
-from bot.keys import vault_of, with_sandbox_keys
 from bot.settings import load_settings
 
 
@@ -31,6 +30,7 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
+    from bot.keys import vault_of, with_sandbox_keys
     from services.paper import PaperDesk, columns
     from storage.csv_file import csv_rows
     from storage.errors import PollNotFound

@@ -5,15 +5,17 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.commands.moments import EXAMPLES, parse_moment, shown
 from bot.commands.runtime import CommandError, cut, database, table
 from bot.settings import load_settings
 from counting.rules import CountingRules
-from services.poll_desk import Dashboard, Houses, HouseScope, NewPoll, PollDesk, Refused, read_house_list
-from storage.models import Poll
-from storage.repositories import BallotRepository, PollRepository
 from verification.levels import Levels
+
+if TYPE_CHECKING:
+    from services.poll_desk import Dashboard, Houses
+    from storage.models import Poll
 
 DEFAULT_DAYS_OPEN = 30
 LISTED_AT_MOST = 20
@@ -117,6 +119,9 @@ def _moment(text: str) -> datetime:
 
 
 async def create_poll(args: argparse.Namespace) -> int:
+    from services.poll_desk import NewPoll, PollDesk, Refused
+    from storage.repositories import PollRepository
+
     settings = load_settings()
     opens = args.opens or datetime.now(UTC).replace(second=0, microsecond=0)
     closes = args.closes or opens + timedelta(days=DEFAULT_DAYS_OPEN)
@@ -145,6 +150,8 @@ async def create_poll(args: argparse.Namespace) -> int:
 
 
 def _houses(args: argparse.Namespace) -> Houses:
+    from services.poll_desk import Houses, HouseScope, Refused, read_house_list
+
     if args.okrug:
         return Houses(HouseScope.OKRUG, args.okrug.strip())
     if args.district:
@@ -185,6 +192,8 @@ async def close_poll(args: argparse.Namespace) -> int:
 
 
 async def _change(poll_id: int, action: str) -> Poll:
+    from services.poll_desk import PollDesk, Refused
+
     settings = load_settings()
     async with database(settings) as sessions, sessions() as session:
         desk = PollDesk(session)
@@ -195,6 +204,8 @@ async def _change(poll_id: int, action: str) -> Poll:
 
 
 async def show_dashboard(args: argparse.Namespace) -> int:
+    from services.poll_desk import PollDesk, Refused
+
     async with database(load_settings()) as sessions, sessions() as session:
         try:
             dashboard = await PollDesk(session).dashboard(args.poll_id)
@@ -232,6 +243,8 @@ def _duration(span: timedelta) -> str:
 
 
 async def list_polls(args: argparse.Namespace) -> int:
+    from storage.repositories import BallotRepository, PollRepository
+
     settings = load_settings()
     async with database(settings) as sessions, sessions() as session:
         polls = PollRepository(session)

@@ -5,7 +5,6 @@ import argparse
 
 from bot.commands.runtime import CommandError, database
 from bot.settings import load_settings
-from services.privacy import PrivacyDesk, PurgeRefused
 
 
 def add_parser(subcommands: argparse._SubParsersAction) -> None:
@@ -21,6 +20,8 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
+    from services.privacy import PrivacyDesk, PurgeRefused
+
     async with database(load_settings()) as sessions, sessions() as session:
         try:
             purged = await PrivacyDesk(session).purge_poll(args.poll)

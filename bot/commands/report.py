@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.commands.runtime import cut, database, table
 from bot.settings import load_settings
-from storage.repositories.checks import RegistryCheckRepository, WaitingBallot
-from storage.types import utcnow
 from verification.calendar import add_working_days
+
+if TYPE_CHECKING:
+    from storage.repositories.checks import WaitingBallot
 
 ADDRESS_SHOWN = 50
 TITLE_SHOWN = 30
@@ -45,6 +47,9 @@ def overdue_ballots(waiting: list[WaitingBallot], now: datetime) -> list[tuple[W
 
 
 async def run_overdue(args: argparse.Namespace) -> int:
+    from storage.repositories.checks import RegistryCheckRepository
+    from storage.types import utcnow
+
     settings = load_settings()
     now = utcnow()
     async with database(settings) as sessions, sessions() as session:

@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings, parse_listen
-from storage.database import create_engine, create_session_factory
-from storage.migrate import current_revision, head_revision
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 
 def metrics_listen(text: str) -> str:
@@ -22,12 +21,31 @@ def metrics_listen(text: str) -> str:
     return text
 
 
+def filled_when_used(parser: argparse.ArgumentParser, fill: Callable[[argparse.ArgumentParser], None]) -> None:
+    """`fill(parser)` run only once this parser parses or shows its help: arguments or a description
+    naming constants of heavy modules (storage, SQLAlchemy) cost `python -m bot --help` nothing."""
+    pending = [fill]
+
+    def filled_first(method: Callable) -> Callable:
+        def call(*args, **kwargs):
+            while pending:
+                pending.pop()(parser)
+            return method(*args, **kwargs)
+        return call
+
+    # instance attributes: the subparsers action calls parser.parse_known_args, whatever the class
+    for name in ("parse_known_args", "format_usage", "format_help"):
+        setattr(parser, name, filled_first(getattr(parser, name)))
+
+
 class CommandError(Exception):
     """Bad input or state, told to the operator in one line (exit code 2)."""
 
 
 def shown_url(url: str) -> str:
     """The database URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -46,6 +64,10 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 @asynccontextmanager
 async def database(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """Sessions on the configured database, refusing one the code's migrations have not reached."""
+    # SQLAlchemy and Alembic take most of a second to import: only commands that open the database pay
+    from storage.database import create_engine, create_session_factory
+    from storage.migrate import current_revision, head_revision
+
     engine = create_engine(settings.database_url)
     try:
         current = await current_revision(engine)

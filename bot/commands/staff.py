@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from bot.commands.moments import shown
-from bot.commands.runtime import CommandError, database, table
+from bot.commands.runtime import CommandError, database, filled_when_used, table
 from bot.settings import load_settings
-from services.staff import Refusal, StaffChangeRefused, StaffDirectory, parse_telegram_id
-from storage.staff import Role
 
-ROLES = [role.value for role in Role]
+if TYPE_CHECKING:
+    from services.staff import Refusal
 
 
 def add_parser(subcommands: argparse._SubParsersAction) -> None:
@@ -22,15 +22,25 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
     for name, handler, summary in (("grant", grant, "give a person a role"),
                                    ("revoke", revoke, "take a role away")):
         action = actions.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".")
-        action.add_argument("telegram_id", type=_telegram_id, metavar="TELEGRAM_ID",
-                            help="the person's Telegram user id (digits)")
-        action.add_argument("role", choices=ROLES, metavar="ROLE", help=f"one of {', '.join(ROLES)}")
+        # the roles live in storage (SQLAlchemy): read once grant or revoke is used
+        filled_when_used(action, _role_arguments)
         action.set_defaults(handler=handler)
     listing = actions.add_parser("list", help="everyone holding a role", description="Everyone holding a role.")
     listing.set_defaults(handler=list_staff)
 
 
+def _role_arguments(action: argparse.ArgumentParser) -> None:
+    from storage.staff import Role
+
+    roles = [role.value for role in Role]
+    action.add_argument("telegram_id", type=_telegram_id, metavar="TELEGRAM_ID",
+                        help="the person's Telegram user id (digits)")
+    action.add_argument("role", choices=roles, metavar="ROLE", help=f"one of {', '.join(roles)}")
+
+
 def _telegram_id(text: str) -> int:
+    from services.staff import parse_telegram_id
+
     found = parse_telegram_id(text)
     if found is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a Telegram user id (digits only)")
@@ -38,6 +48,8 @@ def _telegram_id(text: str) -> int:
 
 
 def _why(refusal: Refusal, telegram_id: int, role: str) -> str:
+    from services.staff import Refusal
+
     return {
         Refusal.ALREADY_HELD: f"{telegram_id} already holds the role {role}",
         Refusal.NOT_HELD: f"{telegram_id} does not hold the role {role}",
@@ -46,6 +58,9 @@ def _why(refusal: Refusal, telegram_id: int, role: str) -> str:
 
 
 async def _change(args: argparse.Namespace, grant_it: bool) -> int:
+    from services.staff import StaffChangeRefused, StaffDirectory
+    from storage.staff import Role
+
     settings = load_settings()
     directory = StaffDirectory(settings.admin_ids)
     role = Role(args.role)
@@ -70,6 +85,9 @@ async def revoke(args: argparse.Namespace) -> int:
 
 
 async def list_staff(args: argparse.Namespace) -> int:
+    from services.staff import StaffDirectory
+    from storage.staff import Role
+
     settings = load_settings()
     async with database(settings) as sessions, sessions() as session:
         members = await StaffDirectory(settings.admin_ids).members(session)

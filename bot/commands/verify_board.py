@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 
-from board.audit import verify_board
 from board.errors import BoardFileError
 from bot.commands.runtime import CommandError
 
@@ -25,6 +24,8 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from board.audit import verify_board  # cryptography: only this command pays for it
+
     try:
         report = verify_board(args.directory, since=args.since)
     except BoardFileError as error:

@@ -10,14 +10,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.keys import vault_of
 from bot.commands.runtime import CommandError, database, metrics_listen
 from bot.logs import configure_logging
 from bot.settings import ConfigError, Settings, load_settings
-from storage.pii import PiiVault
-from storage.registry_tables import RegistryTables
-from verification.asking import Registries
+
+if TYPE_CHECKING:
+    from storage.pii import PiiVault
 
 log = logging.getLogger("bot.worker")
 
@@ -113,9 +113,12 @@ async def _registries(gateway: GatewayAccess | None, sessions, vault: PiiVault |
         yield None
         return
     if gateway is None:
+        from storage.registry_tables import RegistryTables
+
         yield RegistryTables(sessions, vault)
         return
     from bot.registries.http import HttpRegistries
+    from verification.asking import Registries
 
     async with HttpRegistries(gateway.url, token=gateway.token, answer_key=gateway.answer_key,
                               allow_plain_http=gateway.allow_plain_http) as adapter:
@@ -123,6 +126,8 @@ async def _registries(gateway: GatewayAccess | None, sessions, vault: PiiVault |
 
 
 async def run(args: argparse.Namespace) -> int:
+    from bot.keys import vault_of
+
     settings = load_settings()
     vault = vault_of(settings) if args.only != "notify" else None
     if args.only != "verify":
