@@ -5,7 +5,7 @@ import argparse
 import json
 
 from bot.commands.moments import shown
-from bot.commands.runtime import cut, database, table
+from bot.commands.runtime import cut, database, positive_int, table
 from bot.settings import load_settings
 
 SHOWN_BY_DEFAULT = 20
@@ -29,15 +29,9 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
     show = actions.add_parser("show", help="the newest entries as a table",
                               description="The newest entries, oldest of them first (ids, codes and "
                               "Telegram ids only: the log holds no personal data).")
-    show.add_argument("--last", type=_positive, default=SHOWN_BY_DEFAULT, metavar="N",
+    show.add_argument("--last", type=positive_int, default=SHOWN_BY_DEFAULT, metavar="N",
                       help=f"how many entries (default {SHOWN_BY_DEFAULT})")
     show.set_defaults(handler=run_show)
-
-
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return int(text)
 
 
 async def run_verify(args: argparse.Namespace) -> int:

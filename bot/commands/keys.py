@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import secrets
 
+from bot.commands.runtime import positive_int
+
 BATCH = 500
 
 
@@ -36,15 +38,9 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
         "retired key can be removed.",
         epilog="Exit code 0: nothing sealed with a retired key is left; 1: rows no configured key "
         "opens remain (named by table and id).")
-    rotate.add_argument("--batch", type=_positive, default=BATCH, metavar="N",
+    rotate.add_argument("--batch", type=positive_int, default=BATCH, metavar="N",
                         help=f"rows re-sealed per transaction (default {BATCH})")
     rotate.set_defaults(handler=run_rotate)
-
-
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return int(text)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -38,6 +38,13 @@ def filled_when_used(parser: argparse.ArgumentParser, fill: Callable[[argparse.A
         setattr(parser, name, filled_first(getattr(parser, name)))
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
+
+
 class CommandError(Exception):
     """Bad input or state, told to the operator in one line (exit code 2)."""
 
