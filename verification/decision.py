@@ -94,23 +94,23 @@ _PROPERTY = (
        "certificate, exactly as printed — and check the flat number, your full name and date of "
        "birth. If the flat was bought or inherited recently, the register may not show it yet: "
        "contact the voting information centre."))
+# a stranger to the flat and a person only registered in it read alike too: telling them apart
+# would say whether someone with this name and birth date lives there
+_NO_RIGHT = (
+    N_("The registries do not show a person with this full name and date of birth as an owner or "
+       "social tenant of this flat; only they vote for a flat."),
+    N_("Check that your full name and date of birth are written exactly as in your passport, and "
+       "the flat number. If you own the flat or rent it from the city under a social tenancy "
+       "agreement and the registries do not show it yet, bring your documents to the voting "
+       "information centre."))
 
 _REASONS = (
-    Reason("identity.mismatch",
-           N_("The full name and date of birth do not match any owner or resident of this flat "
-              "in the registries."),
-           N_("Check that your full name and date of birth are written exactly as in your "
-              "passport, and that the house and flat number are yours.")),
+    Reason("identity.mismatch", *_NO_RIGHT),
     Reason("flat.unknown",
            N_("The payments centre (EIRC) has no record of this flat in this house."),
            N_("Check the house address and the flat number against your single payment "
               "document (EPD)."), EIRC),
-    Reason("flat.no_right_to_vote",
-           N_("The registries show you as registered in this flat, but not as its owner or "
-              "social tenant; only they vote for a flat."),
-           N_("If you own the flat or rent it from the city under a social tenancy agreement, "
-              "the registries do not show it yet: bring your documents to the voting "
-              "information centre.")),
+    Reason("flat.no_right_to_vote", *_NO_RIGHT),
     Reason("passport.invalid",
            N_("The Ministry of Internal Affairs (MVD) lists this passport as no longer valid."),
            N_("If you have been issued a new passport, enter its series and number."), MVD),
@@ -155,14 +155,16 @@ KNOWN_REASONS: Mapping[str, Reason] = {
 #: which answers a reason puts in doubt, by its code's first part ("fls.not_this_flat" → the FLS);
 #: a flat's own reasons name none (the flat names the ballot and is not corrected)
 _FIELDS_OF = {"passport": (Field.PASSPORT,), "snils": (Field.SNILS,), "fls": (Field.FLS,),
-              "property": (Field.PROPERTY_DOCUMENT,), "identity": (Field.FULL_NAME, Field.BIRTH_DATE)}
+              "property": (Field.PROPERTY_DOCUMENT,), "identity": (Field.FULL_NAME, Field.BIRTH_DATE),
+              # offered as identity's are, or the correction offered would tell the two apart
+              "flat.no_right_to_vote": (Field.FULL_NAME, Field.BIRTH_DATE)}
 
 
 def fields_to_fix(codes) -> tuple[Field, ...]:
     """The answers a resident should look at again after a rejection with these reason codes."""
     found: dict[Field, None] = {}
     for code in codes:
-        found.update(dict.fromkeys(_FIELDS_OF.get(code.split(".", 1)[0], ())))
+        found.update(dict.fromkeys(_FIELDS_OF.get(code, _FIELDS_OF.get(code.split(".", 1)[0], ()))))
     return tuple(found)
 
 

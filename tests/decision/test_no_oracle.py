@@ -6,9 +6,9 @@ import csv
 import pytest
 
 from bot.i18n import translator
-from tests.decision.test_decide import all_match, answer, make_claim
+from tests.decision.test_decide import all_match, answer, eirc_match, make_claim, person
 from tests.plugins.verifying import vote_as
-from verification.decision import VerdictOutcome, decide
+from verification.decision import VerdictOutcome, decide, fields_to_fix
 from verification.registries import EIRC, MVD, PFR, ROSREESTR, Outcome
 from verification.validators.snils import format_snils, snils_control_number
 
@@ -35,6 +35,20 @@ def test_an_unknown_and_a_foreign_number_read_alike_while_the_evidence_tells_the
     assert len({v.reason_codes for v in verdicts}) >= 2  # the stored code still tells unknown from foreign
     evidence = [next(e for e in v.evidence if e.registry == registry) for v in verdicts]
     assert len({(e.outcome, e.fields) for e in evidence}) == len(verdicts)
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+@pytest.mark.parametrize("levels", ["3/1", "3/2"])
+def test_a_stranger_and_a_person_only_registered_in_the_flat_read_alike(levels, language):
+    """Or the bot would tell whether someone with this name and birth date lives in the flat."""
+    stranger = eirc_match(person("owner", "Сидорова Анна Ивановна"))
+    registered = eirc_match(person("registered"))
+    not_owner = answer(ROSREESTR, Outcome.MISMATCH, ("full_name",))
+    verdicts = [decide(make_claim(levels), all_match(eirc=flat, rosreestr=not_owner))
+                for flat in (stranger, registered)]
+    assert [v.reason_codes[-1] for v in verdicts] == ["identity.mismatch", "flat.no_right_to_vote"]
+    assert len({v.explain(translator(language)) for v in verdicts}) == 1
+    assert len({fields_to_fix(v.reason_codes) for v in verdicts}) == 1  # the same correction offered
 
 
 def test_the_text_still_names_the_field_to_check():
@@ -105,6 +119,6 @@ def test_a_rejection_names_the_answers_to_look_at_again():
 
     assert fields_to_fix(["fls.not_this_flat", "passport.invalid"]) == (Field.FLS, Field.PASSPORT)
     assert fields_to_fix(["identity.mismatch"]) == (Field.FULL_NAME, Field.BIRTH_DATE)
-    assert fields_to_fix(["flat.unknown", "flat.no_right_to_vote"]) == ()  # the flat is not corrected
+    assert fields_to_fix(["flat.unknown"]) == ()  # the flat is not corrected
     for code in REASONS:  # every registry's reason points at something, or is the flat's own
         assert fields_to_fix([code]) or code.startswith("flat."), code
