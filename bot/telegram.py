@@ -43,9 +43,11 @@ class LateCallbackAnswers(BaseRequestMiddleware):
 
 
 class UnchangedEdits(BaseRequestMiddleware):
-    """An edit into what the message already shows is refused ("message is not modified"): a second
-    tap on a button, or a late one, whose first already made the change. What the edit was for holds,
-    so the handler goes on instead of failing the update."""
+    """Edits whose purpose already holds are taken as done, so the handler goes on instead of
+    failing the update: an edit into what the message already shows ("message is not modified"),
+    and taking the buttons off a message that is gone ("message to edit not found") — both from a
+    second tap on a button, or a late one, whose first already made the change or cleared the
+    message from the chat. An edit of a gone message's text still fails: what it says is lost."""
 
     EDITS = (EditMessageText, EditMessageReplyMarkup, EditMessageCaption)
 
@@ -54,7 +56,10 @@ class UnchangedEdits(BaseRequestMiddleware):
         try:
             return await make_request(bot, method)
         except TelegramBadRequest as error:
-            if not isinstance(method, self.EDITS) or "message is not modified" not in error.message.lower():
+            said = error.message.lower()
+            unchanged = isinstance(method, self.EDITS) and "message is not modified" in said
+            gone = isinstance(method, EditMessageReplyMarkup) and "message to edit not found" in said
+            if not (unchanged or gone):
                 raise
             return Response[bool](ok=True, result=True)  # type: ignore[return-value]
 

@@ -7,6 +7,7 @@ step observes is exactly what its own updates caused.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 import itertools
 import logging
 import shutil
@@ -169,6 +170,11 @@ class FuzzStand:
         self.clock = logs.clock
         self.limits_driven = drive_rate_limits(voting.app.dispatcher, self.clock)
         self._ids = itertools.count(1)
+        self.tally: Counter[str] = Counter()  # what the runs did, for the figures the test prints
+
+    def figures(self) -> str:
+        """One line of what the runs on this stand did."""
+        return ", ".join(f"{count:,} {what}" for what, count in self.tally.items())
 
     @property
     def sandbox(self) -> Sandbox:

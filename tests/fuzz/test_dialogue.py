@@ -15,10 +15,16 @@ def test_the_machine_covers_every_update_kind_the_bot_takes(fuzz):
     assert set(fuzz.dispatcher.resolve_used_update_types()) <= PRODUCED
 
 
-def test_any_input_from_any_state_is_answered_and_voting_still_works(fuzz):
-    run_state_machine_as_test(replayable(lambda: DialogueFuzz(fuzz)), settings=fuzz_settings())
+def test_any_input_from_any_state_is_answered_and_voting_still_works(fuzz, figures):
+    try:
+        run_state_machine_as_test(replayable(lambda: DialogueFuzz(fuzz)), settings=fuzz_settings())
+    finally:
+        figures("fuzz", fuzz.figures())
 
 
-def test_over_the_rate_limits_only_the_documented_silence(fuzz_limited):
-    run_state_machine_as_test(replayable(lambda: RateLimitedFuzz(fuzz_limited)),
-                              settings=fuzz_settings(limited=True))
+def test_over_the_rate_limits_only_the_documented_silence(fuzz_limited, figures):
+    try:
+        run_state_machine_as_test(replayable(lambda: RateLimitedFuzz(fuzz_limited)),
+                                  settings=fuzz_settings(limited=True))
+    finally:
+        figures("fuzz", fuzz_limited.figures())
