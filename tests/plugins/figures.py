@@ -2,6 +2,8 @@
 printed together at the end of the run, passed or failed, so that CI's log shows them.
 
 A test asks for `figures` and calls it with a heading and one line: `figures("faults", "...")`.
+The lines travel in the test's report (`user_properties`), so they reach the summary from
+parallel workers too.
 """
 from __future__ import annotations
 
@@ -9,21 +11,28 @@ from collections.abc import Callable
 
 import pytest
 
-_KEY = pytest.StashKey[dict[str, list[str]]]()
+_PREFIX = "figures:"
+_found: dict[str, list[str]] = {}
 
 
 @pytest.fixture
 def figures(request) -> Callable[[str, str], None]:
-    found = request.config.stash.setdefault(_KEY, {})
-
     def record(heading: str, line: str) -> None:
-        found.setdefault(heading, []).append(f"{request.node.nodeid}: {line}")
+        request.node.user_properties.append((_PREFIX + heading, line))
 
     return record
 
 
+def pytest_runtest_logreport(report) -> None:
+    if report.when != "call":
+        return
+    for name, line in report.user_properties:
+        if isinstance(name, str) and name.startswith(_PREFIX):
+            _found.setdefault(name[len(_PREFIX):], []).append(f"{report.nodeid}: {line}")
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
-    for heading, lines in config.stash.get(_KEY, {}).items():
+    for heading, lines in _found.items():
         terminalreporter.section(f"figures: {heading}")
         for line in lines:
             terminalreporter.write_line(line)
