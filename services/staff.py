@@ -11,6 +11,7 @@ whatever the database says: that role changes only in the settings.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,21 +64,27 @@ def parse_telegram_id(text: str) -> int | None:
 
 
 class StaffDirectory:
-    def __init__(self, admin_ids: Iterable[int] = (), *, ttl: float = 30.0) -> None:
+    def __init__(self, admin_ids: Iterable[int] = (), *, ttl: float = 30.0, clock=time.monotonic) -> None:
         self.admin_ids = frozenset(admin_ids)
-        self._ttl = ttl
-        self._cache: dict[int, tuple[float, frozenset[Role]]] = {}
+        self._ttl, self._clock = ttl, clock
+        # every account whose update reaches a staff router is asked about (a resident's stray
+        # word falls through them to the fallback): kept in the order the entries run out, so
+        # that the stale ones go as new ones come and a city of residents is not remembered
+        self._cache: OrderedDict[int, tuple[float, frozenset[Role]]] = OrderedDict()
 
     async def roles(self, session: AsyncSession, telegram_id: int) -> frozenset[Role]:
-        now = time.monotonic()
+        now = self._clock()
         cached = self._cache.get(telegram_id)
         if cached is not None and cached[0] > now:
             return cached[1]
         found = await session.scalars(select(StaffRole.role).where(StaffRole.telegram_id == telegram_id))
-        roles = frozenset(Role(role) for role in found)
+        roles = frozenset(Role(role) for role in found) or NOBODY
         if telegram_id in self.admin_ids:
             roles |= {Role.ADMIN}
+        while self._cache and next(iter(self._cache.values()))[0] <= now:
+            self._cache.popitem(last=False)
         self._cache[telegram_id] = (now + self._ttl, roles)
+        self._cache.move_to_end(telegram_id)
         return roles
 
     def forget(self, telegram_id: int) -> None:

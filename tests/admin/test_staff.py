@@ -163,3 +163,21 @@ async def test_grants_and_revocations_are_checked_and_written_with_their_audit_e
     assert entries == [(actor, "staff.grant", "tg:7", "auditor"), (actor, "staff.grant", "tg:8", "admin"),
                        (actor, "staff.revoke", "tg:8", "admin")]
     assert report.intact and report.entries == 3
+
+
+async def test_roles_are_remembered_only_while_fresh_however_many_accounts_write(sessions):
+    """Every account whose update reaches a staff router is asked about (a resident's stray word
+    does): a process that met a city of residents must not keep an entry for each of them."""
+    now = [0.0]
+    staff = StaffDirectory([42], ttl=30.0, clock=lambda: now[0])
+    async with sessions() as session:
+        await staff.grant(session, 7, Role.AUDITOR, by=None)
+        assert await staff.roles(session, 7) == {Role.AUDITOR}
+        for telegram_id in range(1_000, 1_600):  # a resident every 0.1 s for a minute
+            assert await staff.roles(session, telegram_id) == frozenset()
+            now[0] += 0.1
+        assert len(staff._cache) <= 300  # the last 30 s of them; the rest ran out and went
+        assert await staff.roles(session, 42) == {Role.ADMIN}
+        assert await staff.roles(session, 7) == {Role.AUDITOR}  # read afresh, long after it ran out
+        await staff.revoke(session, 7, Role.AUDITOR, by=None)
+        assert await staff.roles(session, 7) == frozenset()
