@@ -67,8 +67,13 @@ def create_dispatcher(
         public_site_url=public_site_url.rstrip("/"), stats_threshold=stats_threshold,
         settings=settings, staff=StaffDirectory(settings.admin_ids),
     )
-    # first of ours: a redelivered update stops here, before a session or any effect
+    # first of ours: a redelivered update stops here, before a session or any effect. aiogram's
+    # FSM middleware (which takes the resident's isolation lock) is moved behind it: a redelivery
+    # of an update whose process was killed holding the lock would otherwise wait for that lock,
+    # be answered "busy" and acknowledged — never handled — instead of 503 until the claim runs out
+    dispatcher.update.outer_middleware.unregister(dispatcher.fsm)
     dispatcher.update.outer_middleware(OncePerUpdate(update_log or LocalUpdateLog()))
+    dispatcher.update.outer_middleware(dispatcher.fsm)
     # next: an account over its limits is answered once or dropped, before any database work
     dispatcher.update.outer_middleware(account_limits(settings, redis, prefix=fsm_prefix))
     dispatcher.update.outer_middleware(DatabaseSession(session_factory))

@@ -14,23 +14,14 @@ from aiogram import Bot, Dispatcher
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import ErrorEvent, Message, Update
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.isolation import ResidentBusy
-from bot.once import current_delivery
 from bot.logs import first_line
+from bot.once import current_delivery
+from bot.outages import is_outage
 from handlers import views
 
 log = logging.getLogger(__name__)
-
-
-def is_outage(error: BaseException) -> bool:
-    """Redis or the database not answering: the update itself is fine and can be handled later."""
-    if isinstance(error, (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)):
-        return True
-    return isinstance(error, DBAPIError) and (error.connection_invalidated or isinstance(error, OperationalError))
 
 
 async def update_failed(event: ErrorEvent, bot: Bot) -> bool:

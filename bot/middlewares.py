@@ -19,6 +19,7 @@ from aiogram.utils.i18n import I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import pick_language
+from bot.outages import is_outage
 from services.polls import PollBoard
 from storage.repositories import ResidentRepository
 
@@ -127,7 +128,14 @@ class ResidentLocale(I18nMiddleware):
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
         state: FSMContext | None = data.get("state")
         if state is not None:
-            chosen = (await state.get_data()).get(LANGUAGE)
+            try:
+                chosen = (await state.get_data()).get(LANGUAGE)
+            except Exception as error:
+                if not is_outage(error):
+                    raise
+                # Redis went away mid-update: the failure's own event (`bot.errors`) must still
+                # run, to put the update off, so the language comes from the database instead
+                state, chosen = None, None
             if chosen:
                 return chosen
         user = data.get("event_from_user")

@@ -54,6 +54,9 @@ def add_parser(subcommands: argparse._SubParsersAction) -> None:
     parser.add_argument("--registries-url", metavar="URL",
                         help="the agency gateway (https) instead of the imported registry tables; "
                         "it needs REGISTRY_TOKEN and REGISTRY_ANSWER_KEY (see .env.example)")
+    parser.add_argument("--registry-cool-down", type=_seconds, default=30.0, metavar="S",
+                        help="with --registries-url: seconds a registry that failed five times in a "
+                        "row is left alone before one request tries it again (default 30)")
     parser.add_argument("--registry-token-file", metavar="FILE", type=Path,
                         help="read the gateway's bearer token from FILE instead of REGISTRY_TOKEN "
                         "(a token on the command line would show in the process list)")
@@ -108,7 +111,8 @@ def gateway_access(settings: Settings, url: str, token_file: Path | None) -> Gat
 
 
 @contextlib.asynccontextmanager
-async def _registries(gateway: GatewayAccess | None, sessions, vault: PiiVault | None) -> AsyncIterator[object]:
+async def _registries(gateway: GatewayAccess | None, sessions, vault: PiiVault | None, *,
+                      cool_down: float = 30.0) -> AsyncIterator[object]:
     if vault is None:  # notices only: no registry is asked
         yield None
         return
@@ -121,7 +125,7 @@ async def _registries(gateway: GatewayAccess | None, sessions, vault: PiiVault |
     from verification.asking import Registries
 
     async with HttpRegistries(gateway.url, token=gateway.token, answer_key=gateway.answer_key,
-                              allow_plain_http=gateway.allow_plain_http) as adapter:
+                              allow_plain_http=gateway.allow_plain_http, cool_down=cool_down) as adapter:
         yield Registries(adapter, adapter, adapter, adapter)
 
 
@@ -148,7 +152,8 @@ async def run(args: argparse.Namespace) -> int:
         loop.add_signal_handler(signum, stop.set)
     from bot.metrics import DatabaseFigures, metrics_served
 
-    async with database(settings) as sessions, _registries(gateway, sessions, vault) as registries, \
+    async with database(settings) as sessions, \
+            _registries(gateway, sessions, vault, cool_down=args.registry_cool_down) as registries, \
             metrics_served(args.metrics, DatabaseFigures(sessions)):
         tasks = []
         if args.only != "notify":

@@ -12,7 +12,8 @@ not one message: the slots come from the limiter (`bot.ratelimit`) the broadcast
 Redis when there is one. While verdict or desk notices are being sent, announcements stand back. A
 chat that blocked the bot (403) marks the resident unreachable; their notices wait until they write
 again. Each notice is marked sent in its own short transaction right after Telegram accepted
-it: a process killed between the two sends that one notice again (at-least-once), nothing
+it (while the database is down, e.g. restarting, the marking is tried again within the notice's
+lease): a process killed between the two sends that one notice again (at-least-once), nothing
 else is repeated or lost.
 """
 from __future__ import annotations
@@ -35,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.i18n import DEFAULT_LANGUAGE, pick_language, translator
 from bot.logs import first_line
 from bot.metrics import NOTICES
+from bot.outages import is_outage
 from bot.ratelimit import LocalLimiter, SendLimiter
 from bot.worker import staff_notices
 from bot.worker.loops import wait_or_stop
@@ -61,6 +63,7 @@ SEE_RESULTS = N_("The numbers, the formula and the chart: /results")
 CHECK_MY_VOTE = N_("🔎 Check my vote")
 HOUSE_AND_FLAT = N_("{house}, flat {flat}")
 SEND_TIMEOUT = 15  # seconds for one sendMessage
+MARK_RETRY_FIRST, MARK_RETRY_LONGEST = 0.2, 2.0  # pauses between tries to mark a sent notice
 
 
 class UnknownNotice(ValueError):
@@ -163,13 +166,15 @@ class NoticeSender:
             notices = await OutboxRepository(session).claim(
                 now=now, lease_until=now + self.lease, limit=max(1, int(self.rate)),
                 max_attempts=self.max_attempts)
+        # the notices are this sender's until shortly before their lease runs out, then anyone's again
+        leased_until = time.monotonic() + self.lease.total_seconds() * 0.8
         urgent = sum(1 for notice in notices if notice.kind != RESULTS_NOTICE)
         if urgent:  # verdicts first: announcements wait until these are out
             await self._limiter.hold_announcements(urgent / self.rate + 1.0)
-        await asyncio.gather(*(self._deliver(notice) for notice in notices))
+        await asyncio.gather(*(self._deliver(notice, leased_until) for notice in notices))
         return len(notices)
 
-    async def _deliver(self, notice: OutgoingNotice) -> None:
+    async def _deliver(self, notice: OutgoingNotice, leased_until: float) -> None:
         try:
             language = pick_language(notice.language)
             gettext = translator(language)
@@ -208,18 +213,27 @@ class NoticeSender:
             await self._postpone(notice, first_line(error))
             return
         NOTICES.labels("sent").inc()
-        await self._mark_sent(notice, sent.message_id)
+        await self._mark_sent(notice, sent.message_id, leased_until)
 
-    async def _mark_sent(self, notice: OutgoingNotice, message_id: int) -> None:
+    async def _mark_sent(self, notice: OutgoingNotice, message_id: int, leased_until: float) -> None:
+        """Records that Telegram accepted the notice. A database that does not answer (restarting
+        after a crash) is asked again while the lease lasts: the notice must not go out twice."""
         ballot_id = notice.payload.get("ballot_id")
-        try:
-            async with self._sessions.begin() as session:
-                await OutboxRepository(session).mark_sent(
-                    notice.id, at=self._now(), message_id=message_id,
-                    ballot_id=int(ballot_id) if isinstance(ballot_id, int) else None)
-        except Exception as error:
-            # delivered but not recorded: it goes out again when the lease runs out
-            log.error("notice %d sent but not marked (%s)", notice.id, type(error).__name__)
+        pause = MARK_RETRY_FIRST
+        while True:
+            try:
+                async with self._sessions.begin() as session:
+                    await OutboxRepository(session).mark_sent(
+                        notice.id, at=self._now(), message_id=message_id,
+                        ballot_id=int(ballot_id) if isinstance(ballot_id, int) else None)
+                return
+            except Exception as error:
+                if not is_outage(error) or time.monotonic() + pause > leased_until:
+                    # delivered but not recorded: it goes out again when the lease runs out
+                    log.error("notice %d sent but not marked (%s)", notice.id, type(error).__name__)
+                    return
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, MARK_RETRY_LONGEST)
 
     async def _postpone(self, notice: OutgoingNotice, error: str, *, flood: float | None = None) -> None:
         if flood is not None:

@@ -3,6 +3,9 @@ process holds is answered 503 until its lease runs out, processes register once,
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import secrets
 import shutil
 import socket
 import time
@@ -12,9 +15,12 @@ from dataclasses import dataclass
 
 import aiohttp
 import pytest
+from aiogram.fsm.storage.base import StorageKey
+from aiogram.fsm.storage.redis import DefaultKeyBuilder
 from aiohttp import web
 from redis.asyncio import Redis
 
+from bot.isolation import WAIT_SECONDS
 from bot.once import RedisUpdateLog
 from bot.ratelimit import bot_id_of
 from bot.runners import Application, application
@@ -157,6 +163,28 @@ async def test_an_update_another_process_holds_gets_503_until_its_lease_runs_out
 
 
 @pytest.mark.redis
+async def test_an_update_whose_process_was_killed_holding_the_residents_lock_gets_503_not_busy(
+        tmp_path, houses_template, pii_keys, redis_url, key_prefix):
+    """A process killed mid-update leaves the update's claim and the resident's isolation lock;
+    the redelivery must stop at the claim (503: delivered again later, handled then) instead of
+    waiting for the lock and being answered "busy", which acknowledged the update and lost it."""
+    async with webhook_stand(tmp_path, houses_template, pii_keys, redis_url=redis_url,
+                             redis_prefix=key_prefix) as stand:
+        stand.server.sandbox.add_person(Person(id=7311, first_name="Анна"))
+        update = person_update(921_000, 7311, "message")
+        bot_id = bot_id_of(SANDBOX_TOKEN)
+        dead = RedisUpdateLog(stand.app.redis, prefix=key_prefix, bot_id=bot_id)
+        await dead.claim(update["update_id"], "killed-process")
+        lock = DefaultKeyBuilder(prefix=key_prefix, with_bot_id=True, with_destiny=True).build(
+            StorageKey(bot_id=bot_id, chat_id=7311, user_id=7311), "lock")
+        await stand.app.redis.set(lock, "killed-process", px=5_000)
+        started = time.monotonic()
+        assert await stand.post(update) == 503
+        assert time.monotonic() - started < WAIT_SECONDS  # not held up by the dead process's lock
+        assert stand.calls_for(7311) == 0  # no "busy" answer: the update is still to be handled
+
+
+@pytest.mark.redis
 async def test_processes_starting_together_register_the_webhook_once(
         tmp_path, houses_template, pii_keys, redis_url, key_prefix):
     async with webhook_stand(tmp_path, houses_template, pii_keys, redis_url=redis_url,
@@ -221,3 +249,56 @@ async def test_metrics_count_updates_by_handler_and_read_the_database(tmp_path, 
         assert samples["vote_verification_backlog"] == 0 and samples["vote_outbox_depth"] == 0
         for line in body.splitlines():  # labels carry kinds and names, never what residents typed
             assert "Мария" not in line
+
+
+@pytest.mark.parametrize(("sqlstate", "outage"), [
+    ("57P03", True),  # the database system is starting up (after a crash) / not yet accepting connections
+    ("57P01", True),  # terminating connection due to administrator command
+    ("08006", True),  # connection failure
+    ("23505", False),  # a unique violation is the update's own fault: never put off
+])
+def test_a_database_starting_up_after_a_crash_puts_the_update_off(sqlstate, outage):
+    """asyncpg's "cannot connect now" reaches SQLAlchemy as its generic DBAPI Error, neither an
+    OperationalError nor a dropped connection: only the SQLSTATE says the database is down."""
+    import asyncpg
+    from asyncpg.exceptions._base import PostgresMessage
+    from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.outages import is_outage
+
+    dbapi = AsyncAdapt_asyncpg_dbapi(asyncpg)
+    raised = PostgresMessage.get_message_class_for_sqlstate(sqlstate)("the server said so")
+    translated = dbapi._asyncpg_error_translate  # as SQLAlchemy's adapter wraps what asyncpg raised
+    wrapper = next(translated[cls] for cls in type(raised).__mro__ if cls in translated)
+    error = DBAPIError.instance("SELECT 1", None, wrapper(str(raised), raised), dbapi.Error)
+    assert is_outage(error) is outage
+
+
+@pytest.mark.redis
+async def test_redis_lost_mid_update_puts_the_update_off_in_one_line(tmp_path, houses_template, pii_keys, caplog):
+    """Redis goes away while a handler waits for Telegram, holding the resident's lock and state:
+    the failure's own event still runs (the language middleware no longer asks Redis for the
+    resident's language first and fails again), so Telegram is answered 503 and delivers the
+    update again, and the log has one line, not a traceback per middleware."""
+    from bench.services import OwnRedis, missing_binaries
+
+    missing = missing_binaries(postgres=False)
+    if missing:  # as tests/plugins/services.py: a skip on a laptop, a failure in CI
+        (pytest.fail if os.environ.get("CI") == "true" else pytest.skip)(
+            "needs a redis-server of the test's own: " + ", ".join(missing))
+    redis = OwnRedis()
+    redis.start()
+    try:
+        async with webhook_stand(tmp_path, houses_template, pii_keys, redis_url=redis.url,
+                                 redis_prefix=f"t{secrets.token_hex(3)}") as stand:
+            stand.server.sandbox.add_person(Person(id=7321, first_name="Анна"))
+            await stand.client.add_fault("delay", chat_id=7321, method="sendMessage", delay=1.0, times=1)
+            posted = asyncio.create_task(stand.post(person_update(922_000, 7321, "message")))
+            await asyncio.sleep(0.5)  # the /start handler waits for its greeting to be sent
+            redis.kill()
+            assert await posted == 503
+    finally:
+        redis.stop()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert any("put off" in r.getMessage() for r in caplog.records)

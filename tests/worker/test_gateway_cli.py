@@ -6,7 +6,7 @@ import pytest
 from bot.commands.runtime import CommandError
 from bot.commands.worker import gateway_access
 from bot.settings import load_settings
-from tests.worker.gateway import KEY, TOKEN, worker_env
+from bench.gateway import KEY, TOKEN, worker_env
 from tests.worker.test_cli import Cli
 
 HTTPS = "https://gateway.example.ru/api"
@@ -54,3 +54,12 @@ def test_the_token_may_come_from_a_file_and_a_bad_one_is_refused(monkeypatch, tm
         gateway_access(settings(monkeypatch), HTTPS, token_file)
     with pytest.raises(CommandError, match="--registry-token-file: cannot read"):
         gateway_access(settings(monkeypatch), HTTPS, tmp_path / "absent")
+
+
+async def test_the_registries_cool_down_reaches_every_breaker():
+    """`--registry-cool-down`: how long a registry found down is left alone (30 s by default)."""
+    from bot.commands.worker import GatewayAccess, _registries
+
+    access = GatewayAccess(HTTPS, TOKEN, KEY, allow_plain_http=False)
+    async with _registries(access, None, object(), cool_down=4.0) as registries:
+        assert {registries.eirc.breakers[name].cool_down for name in registries.eirc.breakers} == {4.0}

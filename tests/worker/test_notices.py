@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from bot.worker import NoticeSender, Verifier, run_notices, run_verifier
 from storage.models import OutboxMessage, Resident
 from storage.registry_tables import RegistryTables
 from storage.repositories import ResidentRepository
+from storage.repositories.outbox import OutboxRepository
 from tests.plugins.sandbox import sandbox_bot_for
 from tests.plugins.worker import cast, settle
 
@@ -134,3 +136,29 @@ async def test_a_blocked_bot_marks_the_resident_unreachable_until_they_write_aga
         await ResidentRepository(session).get_or_create(boris.id)
     assert await sender.send_due() == 1
     assert ballot.receipt_code in (await boris.last_message()).text
+
+
+async def test_a_notice_sent_while_the_database_restarts_is_marked_when_it_is_back_not_sent_twice(
+        sessions, vault, town, world, sandbox_client, bot, monkeypatch):
+    """Telegram took the notice, then the database went away for a moment (a crash and restart):
+    the sender marks the notice sent once the database answers again, within the notice's lease,
+    instead of letting the lease run out and sending it a second time."""
+    anna = sandbox_client.user(8131, "Анна")
+    await anna.register()
+    ballot = await cast(sessions, vault, world, town.case("counted"), telegram_id=anna.id)
+    await Verifier(session_factory=sessions, vault=vault, registries=RegistryTables(sessions, vault)).run_once()
+    outage = [ConnectionRefusedError(111, "Connect call failed"), ConnectionRefusedError(111, "Connect call failed")]
+    mark_sent = OutboxRepository.mark_sent
+
+    async def database_restarting(self, *args, **kwargs):
+        if outage:
+            raise outage.pop()
+        return await mark_sent(self, *args, **kwargs)
+
+    monkeypatch.setattr(OutboxRepository, "mark_sent", database_restarting)
+    sender = NoticeSender(session_factory=sessions, bot=bot, lease=timedelta(seconds=2))
+    assert await sender.send_due() == 1
+    assert outage == []  # the database was asked until it answered
+    await asyncio.sleep(2.1)  # the claim's lease has run out: an unmarked notice would be taken again
+    assert await sender.send_due() == 0
+    assert len([m for m in await anna.messages() if ballot.receipt_code in m.text]) == 1
