@@ -73,10 +73,13 @@ async def enter_poll(message: Message, state: FSMContext, session, resident, vau
 
 
 async def ask(message: Message, state: FSMContext, item: Field, *, editing: bool = False) -> None:
+    # the question's field goes in before the state: a process killed between two writes must not
+    # leave the dialogue entering an answer to no field (the state and its data are stored apart)
+    await state.update_data(field=item.value, editing=editing, question_id=None, refusals=0)
     await state.set_state(Vote.entering)
     text, markup = views.question(item, editing=editing)
     sent = await message.answer(text, reply_markup=markup)
-    await state.update_data(field=item.value, editing=editing, question_id=sent.message_id, refusals=0)
+    await state.update_data(question_id=sent.message_id)
 
 
 async def ask_again(message: Message, state: FSMContext, item: Field, refusal: Refusal,
