@@ -1,5 +1,7 @@
 """python -m bench [--only NAME ...] [--markdown]: run the benchmark suites, print one table.
 python -m bench load --bots K --residents N [--kill]: whole votes through K webhook processes.
+python -m bench faults [--database sqlite|postgres|both] [--votes N]: the same, with kills and outages.
+python -m bench city [--residents N] [--ballots M]: one bot process's memory on a city-sized database.
 
 Each suite is a module with `rows() -> list[Row]` (or `async def rows()`).
 """
@@ -29,6 +31,14 @@ def main(argv: list[str] | None = None) -> int:
         from bench import load
 
         return load.main(argv[1:])
+    if argv[:1] == ["faults"]:  # the same topology, hurt on purpose: servers and processes of its own
+        from bench import faults
+
+        return faults.main(argv[1:])
+    if argv[:1] == ["city"]:  # one bot process's memory on a city-sized PostgreSQL database
+        from bench import city
+
+        return city.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", nargs="+", metavar="NAME", default=[],
                         help="suites to run, e.g. search or bench.search")

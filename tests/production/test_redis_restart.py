@@ -4,13 +4,13 @@ updates sent meanwhile are delivered again once it is back, the dialogues start 
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import time
 
 import aiohttp
 import pytest
 from sqlalchemy import func, select
 
+from bench.services import OwnRedis
 from bench.topology import Balancer, BotProcess, base_environment, free_port, until_ready
 from sandbox.client import SandboxClient, SandboxUser
 from sandbox.runner import SandboxServer
@@ -22,34 +22,6 @@ from tests.plugins.verifying import typed
 from tests.production.test_topology import SECRET, town_on
 
 RESIDENTS = 4
-
-
-class OwnRedis:
-    """A redis-server of the test's own, so that restarting it disturbs nothing else."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                                         "--save", "", "--appendonly", "no"],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True,
-                              text=True).stdout.strip() == "PONG":
-                return
-            time.sleep(0.05)
-        raise AssertionError("redis-server did not start")
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.wait(10)
 
 
 async def start_over(user: SandboxUser, r: dict[str, str]) -> str:

@@ -22,7 +22,7 @@ from storage.pii import PiiVault
 from storage.registry_tables import RegistryTables
 from tests.plugins.sandbox import SANDBOX_TOKEN
 from tests.plugins.worker import add_poll, cast, settle, verdict_events
-from tests.worker.gateway import free_port, gateway_on, worker_env
+from bench.gateway import free_port, gateway_on, worker_env
 
 REPO = Path(__file__).resolve().parents[2]
 KINDS = ("counted", "co_owner", "tenant", "registered_only", "passport.invalid", "fls.not_this_flat")

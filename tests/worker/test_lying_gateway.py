@@ -10,7 +10,7 @@ from bot.worker import Verifier
 from services.checking import RetryDelays
 from storage.registry_tables import RegistryTables
 from tests.plugins.worker import add_poll, cast, settle, statuses
-from tests.worker.gateway import KEY, TOKEN, free_port, gateway_on
+from bench.gateway import KEY, TOKEN, free_port, gateway_on
 from verification.asking import Registries
 
 WRONG = ("passport.not_this_person", "passport.unknown", "snils.unknown", "fls.not_this_flat", "property.unknown")

@@ -15,7 +15,7 @@ from storage.models import OutboxMessage, RegistryCheck
 from storage.registry_tables import RegistryTables
 from storage.types import utcnow
 from tests.plugins.worker import cast, settle, statuses, verdict_events
-from tests.worker.gateway import KEY, TOKEN, free_port, gateway_on
+from bench.gateway import KEY, TOKEN, free_port, gateway_on
 from verification.asking import Registries
 
 RETRY = RetryDelays(first=timedelta(seconds=0.3), longest=timedelta(seconds=1))
