@@ -22,7 +22,6 @@ from collections import defaultdict
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.table import Row
+from bench.town import open_poll
 from bench.typos import HOUSES_CSV
 from bot.middlewares import DatabaseSession
 from bot.runners import application
@@ -49,7 +49,6 @@ from bot.settings import Settings, load_settings
 from storage.database import create_engine, create_session_factory
 from storage.house_import import migrated_with_houses
 from storage.models import Ballot
-from storage.repositories import PollRepository
 from verification.validators.snils import format_snils, snils_control_number
 
 TOKEN = "123456:BENCH-dialogue-token"
@@ -95,12 +94,7 @@ async def _poll_database(template: Path, name: str) -> AsyncIterator[tuple[str, 
     shutil.copy(template, path)
     url = f"sqlite+aiosqlite:///{path}"
     engine = create_engine(url)
-    now = datetime.now(UTC)
-    async with create_session_factory(engine).begin() as session:
-        polls = PollRepository(session)
-        poll = await polls.create(title="Реновация", question="Включить дом в программу реновации?",
-                                  opens_at=now - timedelta(minutes=5), closes_at=now + timedelta(days=30))
-        await polls.open(poll.id, now=now)
+    await open_poll(engine, days=30)
     try:
         yield url, engine
     finally:

@@ -19,6 +19,17 @@ from storage.repositories import PollRepository
 FLATS_PER_HOUSE = 15  # about two thirds of them get owners all registries agree on
 
 
+async def open_poll(engine, *, days: int) -> int:
+    """One open poll over every house, open for `days`; its id."""
+    now = datetime.now(UTC)
+    async with create_session_factory(engine).begin() as session:
+        polls = PollRepository(session)
+        poll = await polls.create(title="Реновация", question="Включить дом в программу реновации?",
+                                  opens_at=now - timedelta(minutes=5), closes_at=now + timedelta(days=days))
+        await polls.open(poll.id, now=now)
+    return poll.id
+
+
 def houses_file(folder: Path, limit: int | None) -> Path:
     """The 4,543 houses of the 2017 list, or only the first `limit` of them (a quicker start)."""
     if limit is None:
@@ -55,12 +66,7 @@ async def town(url: str, folder: Path, residents: int, keys: dict[str, str], *, 
             await import_registry(session, name, summary.files[name], vault)
     await registries.dispose()
     engine = create_engine(url)
-    now = datetime.now(UTC)
-    async with create_session_factory(engine).begin() as session:
-        polls = PollRepository(session)
-        poll = await polls.create(title="Реновация", question="Включить дом в программу реновации?",
-                                  opens_at=now - timedelta(minutes=5), closes_at=now + timedelta(days=1))
-        await polls.open(poll.id, now=now)
+    await open_poll(engine, days=1)
     await engine.dispose()
     chosen = agreeing_owners(summary.files, chosen_houses)
     if len(chosen) < residents:
