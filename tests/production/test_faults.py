@@ -3,7 +3,9 @@ lose no ballot and count none twice. The full profile (1,000 votes, several faul
 kind) is `python -m bench faults`; its figures are in BENCHMARKS.md.
 
 Both runs have servers of their own (`bench.services`): Redis, and on PostgreSQL a cluster that
-is crashed and started again, so the shared servers other tests use are never disturbed."""
+is crashed and started again, so the shared servers other tests use are never disturbed. The Redis
+restart empties every dialogue mid-way: the residents start over from /start, and none ends up
+with two ballots or a receipt without one."""
 from __future__ import annotations
 
 import os
