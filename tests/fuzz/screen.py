@@ -97,17 +97,16 @@ class ResidentActions:
 
     def act(self, step) -> Sent:
         """Runs one action of the person and waits until the bot is done with it."""
-        self.healthy = False
-        sent = self.stand.run(self._settled(step))
-        self.current_state = self.stand.run(self.state())
-        self.remember_buttons()
-        self.healthy = True
-        return sent
+        return self._acted(self._settled(step))
 
     def act_all(self, steps) -> list[Sent]:
         """Runs actions that send several updates at once and waits for each of them."""
+        return self._acted(self._all_settled(steps))
+
+    def _acted(self, settled):
+        """What `settled` gives; the step counts as failed unless it and the look after it finish."""
         self.healthy = False
-        sent = self.stand.run(self._all_settled(steps))
+        sent = self.stand.run(settled)
         self.current_state = self.stand.run(self.state())
         self.remember_buttons()
         self.healthy = True
