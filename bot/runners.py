@@ -11,6 +11,7 @@ from aiogram import Bot, Dispatcher
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot import lean_types
 from bot.dispatcher import create_dispatcher
 from bot.keys import vault_of
 from bot.menu import set_commands
@@ -53,6 +54,7 @@ async def application(settings: Settings, *, token: str | None = None, api_url: 
     """Builds the process's parts; an `engine` given by the caller stays the caller's to dispose.
     `menu`: the dispatcher's start-up sets the commands menu (webhook processes set it once, with
     the registration)."""
+    lean_types.warm_up()
     own_engine = engine is None
     engine = engine or create_engine(settings.database_url, **settings.engine_options())
     session_factory = create_session_factory(engine)
