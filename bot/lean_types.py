@@ -8,11 +8,14 @@ unexpected (another pydantic, aiogram already imported) leaves the ordinary impo
 """
 from __future__ import annotations
 
+import re
 import sys
+from types import ModuleType
 from typing import Any
 
 _TYPES_PACKAGE = "aiogram.types"
 _PACKAGES = ("aiogram.types.", "aiogram.methods.")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def import_aiogram() -> bool:
@@ -56,9 +59,23 @@ def import_aiogram() -> bool:
     # references in its module: give each module the names it imports only for type checkers.
     for module_name, module in list(sys.modules.items()):
         if module is not None and module_name.startswith(_PACKAGES):
-            for name, value in namespace.items():
-                module.__dict__.setdefault(name, value)
+            for name in _names_annotated_in(module) - module.__dict__.keys():
+                if name in namespace:
+                    module.__dict__[name] = namespace[name]
     return True
+
+
+def _names_annotated_in(module: ModuleType) -> set[str]:
+    """Every identifier in the string annotations of the classes the module defines, their
+    inherited fields' too (pydantic resolves those in the subclass's module)."""
+    names: set[str] = set()
+    for value in list(vars(module).values()):
+        if isinstance(value, type) and value.__module__ == module.__name__:
+            for cls in value.__mro__:
+                for annotation in vars(cls).get("__annotations__", {}).values():
+                    if isinstance(annotation, str):
+                        names.update(_IDENTIFIER.findall(annotation))
+    return names
 
 
 # What every update and every reply of this bot meets; the rest builds when first met.

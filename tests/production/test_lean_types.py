@@ -19,6 +19,8 @@ unbuilt = not aiogram.types.Message.__pydantic_complete__
 from aiogram.methods.base import Response
 sent = Response[aiogram.types.Message].model_validate({"ok": True, "result": json.loads(sys.argv[2])[
     "callback_query"]["message"]}).result
+# a field inherited from a class of another module (MenuButton's web_app: WebAppInfo)
+menu = Response[aiogram.types.MenuButtonCommands].model_json_schema()
 from bot.lean_types import WARM_UP, warm_up
 warm_up()
 def schema(name):
@@ -33,7 +35,7 @@ reply = aiogram.methods.SendMessage(chat_id=1, text="Готово", reply_markup
     inline_keyboard=[[aiogram.types.InlineKeyboardButton(text="Да", callback_data="yes")]]))
 print(json.dumps({"unbuilt": unbuilt, "schemas": schemas, "update": update.model_dump(mode="json"),
                   "reply": reply.model_dump(exclude_none=True),
-                  "sent": sent.model_dump(mode="json")}, default=repr, sort_keys=True))
+                  "sent": sent.model_dump(mode="json"), "menu": menu}, default=repr, sort_keys=True))
 """
 
 UPDATE = {
