@@ -18,11 +18,10 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage import revision as schema_revision
 from storage.database import create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -37,13 +36,6 @@ def config(url: str | None = None) -> Config:
     return alembic_config
 
 
-def head_revision() -> str:
-    """The newest revision the code knows."""
-    head = ScriptDirectory.from_config(config()).get_current_head()
-    assert head is not None, "storage/migrations/versions holds no revision"
-    return head
-
-
 async def upgrade(target: str | AsyncEngine, revision: str = "head") -> None:
     """Brings the database at `target` (a URL or an engine) up to `revision`, in one transaction."""
     await _run(target, command.upgrade, revision)
@@ -56,14 +48,12 @@ async def downgrade(target: str | AsyncEngine, revision: str = "base") -> None:
 
 async def current_revision(target: str | AsyncEngine) -> str | None:
     """The revision the database is at; None for a database never migrated."""
-    async with _engine(target) as engine, engine.connect() as connection:
-        return await connection.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_revision()
-        )
+    async with _engine(target) as engine:
+        return await schema_revision.current_revision(engine)
 
 
 async def is_up_to_date(target: str | AsyncEngine) -> bool:
-    return await current_revision(target) == head_revision()
+    return await current_revision(target) == schema_revision.head_revision()
 
 
 async def _run(target: str | AsyncEngine, action: Callable[..., Any], revision: str) -> None:

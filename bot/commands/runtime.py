@@ -71,9 +71,9 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 @asynccontextmanager
 async def database(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """Sessions on the configured database, refusing one the code's migrations have not reached."""
-    # SQLAlchemy and Alembic take most of a second to import: only commands that open the database pay
+    # SQLAlchemy takes a good part of a second to import: only commands that open the database pay
     from storage.database import create_engine, create_session_factory
-    from storage.migrate import current_revision, head_revision
+    from storage.revision import current_revision, head_revision
 
     engine = create_engine(settings.database_url)
     try:

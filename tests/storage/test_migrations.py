@@ -5,7 +5,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from storage.migrate import current_revision, downgrade, head_revision, is_up_to_date, upgrade
+from alembic.script import ScriptDirectory
+
+from storage.migrate import config, current_revision, downgrade, is_up_to_date, upgrade
+from storage.revision import head_revision
 from storage.models import Base
 
 TABLES = {
@@ -53,6 +56,10 @@ async def test_downgrade_then_upgrade_again(database):
         assert await _schema_differences(engine) == []
     finally:
         await engine.dispose()
+
+
+def test_the_head_read_from_the_files_is_alembics():
+    assert head_revision() == ScriptDirectory.from_config(config()).get_current_head()
 
 
 async def test_upgrade_by_url_creates_the_sqlite_folder(tmp_path):
