@@ -78,8 +78,10 @@ def _names_annotated_in(module: ModuleType) -> set[str]:
     return names
 
 
-# What every update and every reply of this bot meets; the rest builds when first met.
-WARM_UP = ("Update", "SendMessage", "SendPhoto", "SendDocument", "EditMessageText",
+# What every update and every reply of this bot meets; the rest builds when first met. Message
+# goes first: the models built after it (Update, the replies' Response[Message]) then reuse its
+# validator instead of each building one of its own (10 MB less, measured in a bare process).
+WARM_UP = ("Message", "Update", "SendMessage", "SendPhoto", "SendDocument", "EditMessageText",
            "EditMessageReplyMarkup", "DeleteMessage", "AnswerCallbackQuery", "SetMyCommands",
            "DeleteMyCommands", "GetMe", "SetWebhook", "GetWebhookInfo")
 
