@@ -6,14 +6,14 @@ from datetime import timedelta
 from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
-from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+from aiogram.fsm.storage.redis import DefaultKeyBuilder
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import handlers
 from bot.errors import handle_errors
 from bot.i18n import catalogues
-from bot.isolation import BoundedRedisIsolation
+from bot.isolation import BoundedRedisIsolation, HeldRedisStorage
 from bot.limits import account_limits
 from bot.metrics import HandlerMetrics
 from bot.once import LocalUpdateLog, OncePerUpdate, UpdateLog
@@ -32,13 +32,13 @@ def create_fsm(redis: Redis | None, prefix: str = "fsm") -> tuple[BaseStorage, B
     """In-memory state by default; Redis state with expiry when Redis is configured."""
     if redis is None:
         return MemoryStorage(), SimpleEventIsolation()
-    storage = RedisStorage(
+    storage = HeldRedisStorage(
         redis,
         key_builder=DefaultKeyBuilder(prefix=prefix, with_bot_id=True, with_destiny=True),
         state_ttl=DIALOGUE_TTL,
         data_ttl=DIALOGUE_TTL,
     )
-    return storage, BoundedRedisIsolation(redis, storage.key_builder)
+    return storage, BoundedRedisIsolation(redis, storage)
 
 
 def create_dispatcher(
