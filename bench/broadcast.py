@@ -26,6 +26,7 @@ from bench.table import Row
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "123456:SANDBOX-bench-token"
 PROFILES = ((100_000, 1000.0, True), (5_000, 25.0, False))
+BARE_COUNT, BARE_IN_FLIGHT = 20_000, 64
 
 
 async def _one(count: int, rate: float, paid: bool, folder: Path) -> list[Row]:
@@ -53,6 +54,7 @@ async def _one(count: int, rate: float, paid: bool, folder: Path) -> list[Row]:
             server.sandbox.add_person(Person(id=chat_id, first_name="Житель"))
         admin = 9_999_999
         server.sandbox.add_person(Person(id=admin, first_name="Админ"))
+        ceiling = await _bare_ceiling(server, people.start, folder) if paid else None
         settings = load_settings(broadcast_paid=paid, broadcast_rate=min(rate, 30.0),
                                  broadcast_paid_rate=rate if paid else 1000.0)
         started = time.perf_counter()
@@ -67,6 +69,7 @@ async def _one(count: int, rate: float, paid: bool, folder: Path) -> list[Row]:
                "DATABASE_URL": url, "BOT_TOKEN": TOKEN, "BOT_API_URL": server.url,
                "BROADCAST_PAID": "true" if paid else "false"}
         log = (folder / f"broadcaster-{count}.log").open("w")
+        sending_from = time.time()  # the bare sender's messages, earlier, are not the broadcaster's
         process = subprocess.Popen([sys.executable, "-m", "bot", "broadcaster", "--idle-sleep", "0.05"],
                                    cwd=folder, env=env, stdout=log, stderr=log)
         try:
@@ -83,15 +86,31 @@ async def _one(count: int, rate: float, paid: bool, folder: Path) -> list[Row]:
             process.send_signal(signal.SIGTERM)
             while process.poll() is None:
                 await asyncio.sleep(0.05)
-        measured = server.sandbox.throughput()
+        measured = server.sandbox.throughput(since=sending_from)
     await engine.dispose()
     achieved = (measured["messages"] - 1) / measured["span"] if measured["span"] else 0.0
     kind = "paid" if paid else "free"
+    if ceiling is not None:
+        rows.append(Row(f"baseline: bare aiogram sender, no limit, {BARE_IN_FLIGHT} in flight, same sandbox",
+                        BARE_COUNT, ceiling, accuracy=f"{ceiling / rate:.3f} of the {rate:,.0f}/s limit"))
     rows.append(Row(f"announcement at {rate:,.0f}/s ({kind}): achieved rate", measured["messages"], achieved,
                     accuracy=f"{achieved / rate:.3f} of the limit; busiest second {measured['busiest_second']} "
                              f"(limit {rate:,.0f})",
                     ratio=achieved / rate))
     return rows
+
+
+async def _bare_ceiling(server, first_chat: int, folder: Path) -> float:
+    """Messages a second a bare aiogram sender got through to this sandbox, with no limit."""
+    started = time.time()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.bare_sender", server.url, TOKEN, str(first_chat), str(BARE_COUNT),
+        str(BARE_IN_FLIGHT), cwd=folder, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                                              "HOME": str(folder), "PYTHONPATH": str(REPO)})
+    if await process.wait() != 0:
+        raise RuntimeError("the bare sender failed")
+    measured = server.sandbox.throughput(since=started)
+    return (measured["messages"] - 1) / measured["span"] if measured["span"] else 0.0
 
 
 async def rows() -> list[Row]:
