@@ -113,6 +113,7 @@ class Broadcaster:
         self._ahead: asyncio.Semaphore | None = None
         self._ahead_size = 0
         self._turn = 0
+        self._progress: asyncio.Task | None = None
         self.sent = 0  # messages Telegram accepted from this broadcaster
 
     # --- the loop ------------------------------------------------------------------------------
@@ -132,6 +133,8 @@ class Broadcaster:
             # rows on their way are finished and recorded; untried ones wait for their lease to run out
             if self._in_flight:
                 await asyncio.wait(set(self._in_flight), timeout=SEND_TIMEOUT)
+            if self._progress is not None:
+                await asyncio.wait([self._progress], timeout=SEND_TIMEOUT)
             finished.set()
             await recorder
 
@@ -151,7 +154,7 @@ class Broadcaster:
             await reading(session)
             poll = await session.get(Poll, broadcast.button_poll_id) if broadcast.button_poll_id else None
             job = Job.of(broadcast, poll)
-        await self._maybe_show_progress(job.id)
+        self._maybe_show_progress(job)
         now = self._now()
         async with self._sessions.begin() as session:
             lease = await BroadcastRepository(session).lease(job.id, now=now, until=now + self.lease,
@@ -276,12 +279,22 @@ class Broadcaster:
                 self._released.setdefault(key, []).extend(chat_ids)
 
     # --- the progress message ------------------------------------------------------------------
-    async def _maybe_show_progress(self, broadcast_id: int) -> None:
-        if await self._limiter.take_turn(f"progress:{broadcast_id}", self.progress_every):
-            await self.show_progress(broadcast_id)
+    def _maybe_show_progress(self, job: Job) -> None:
+        """The progress is counted and shown beside the sending, never in its way: counting a big
+        job's rows takes longer than the rows already on their way last."""
+        if self._progress is None or self._progress.done():
+            self._progress = asyncio.create_task(self._show_progress_in_turn(job))
 
-    async def show_progress(self, broadcast_id: int) -> None:
-        """Edits the job's progress message in place (in the admin's language)."""
+    async def _show_progress_in_turn(self, job: Job) -> None:
+        try:
+            if await self._limiter.take_turn(f"progress:{job.id}", self.progress_every):
+                await self.show_progress(job.id, interval=job.interval)
+        except Exception as error:  # the progress is a view: the sending goes on without it
+            log.info("announcement %d: progress not shown (%s)", job.id, type(error).__name__)
+
+    async def show_progress(self, broadcast_id: int, *, interval: float = 1 / 25) -> None:
+        """Edits the job's progress message in place (in the admin's language), taking one slot of
+        the job's pace (`interval`) from the shared limiter."""
         async with self._sessions() as session:
             await reading(session)
             progress = await Announcements(session).progress(broadcast_id, now=self._now())
@@ -289,7 +302,7 @@ class Broadcaster:
             return
         gettext = translator(progress.language)
         try:
-            await self._limiter.acquire(1 / 25, progress.chat_id)
+            await self._limiter.acquire(interval, progress.chat_id)
             await self._bot.edit_message_text(text=progress_text(progress, gettext), chat_id=progress.chat_id,
                                               message_id=progress.message_id,
                                               reply_markup=progress_markup(progress, gettext))
