@@ -68,8 +68,10 @@ async def cast(query: CallbackQuery, state: FSMContext, session, poll, resident,
     except BallotRefused as refusal:
         await flow.refuse_ballot(query.message, state, refusal.reason)
         return
-    await flow.forget_answers(state, data)
+    # the receipt before the answers are forgotten: a process that dies in between leaves the
+    # dialogue able to take the press delivered again, and the box gives that one the same receipt
     await query.message.answer(views.receipt(receipt, poll, changed=bool(data.get("ballot_id"))))
+    await flow.forget_answers(state, data)
     await personal_traces.clear_shown(query.message, data)
 
 

@@ -121,10 +121,19 @@ class BallotBox:
             await self._session.commit()
             raise BallotRefused("ballot.same_person_elsewhere") from None
         except DuplicateBallot as duplicate:
-            if not await self._ballots.withdrawn(duplicate.ballot_id):
+            if await self._ballots.withdrawn(duplicate.ballot_id):
+                ballot = await self._cast_again(duplicate.ballot_id, resident, draft, choice, person, identifiers,
+                                                now)
+            elif (ballot := await self._same_cast(duplicate.ballot_id, person, choice)) is None:
                 raise BallotRefused("ballot.already_cast") from None
-            ballot = await self._cast_again(duplicate.ballot_id, resident, draft, choice, person, identifiers, now)
         return self._receipt(ballot, poll, house.address)
+
+    async def _same_cast(self, ballot_id: int, person: str, choice: str) -> Ballot | None:
+        """The account's ballot for the flat when it is this very cast (the same person, the same
+        choice): the press delivered again because a process died after storing the ballot and
+        before the resident was shown its receipt. The receipt is shown now; nothing is stored."""
+        ballot = await self._ballots.get(ballot_id)
+        return ballot if ballot is not None and ballot.person_hmac == person and ballot.choice == choice else None
 
     async def _cast_again(self, ballot_id: int, resident: Resident, draft: Draft, choice: str, person: str,
                           identifiers: dict[str, str | None], now: datetime):
