@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -23,8 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import revision as schema_revision
 from storage.database import create_engine
-
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+from storage.revision import MIGRATIONS_DIR
 
 
 def config(url: str | None = None) -> Config:
